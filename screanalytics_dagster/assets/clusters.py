@@ -1,0 +1,67 @@
+"""clusters: tracks grouped into identities; tracks seen together are never one identity."""
+
+import time
+
+import numpy as np
+import pyarrow as pa
+from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Config, MaterializeResult, asset
+
+from ..resources import ArtifactStore, episode_key
+from ..vision import tables
+from ..vision.clustering import CLUSTER_SIM, cluster_name, cluster_tracks
+from .common import episode_of, episodes, load_tracks
+from .tracks import tracks
+
+MAX_SINGLETON_FRACTION = 0.5
+MAX_LARGEST_FRACTION = 0.6
+
+
+class ClustersConfig(Config):
+    """Mean pairwise face cosine above which two clusters merge."""
+
+    threshold: float = CLUSTER_SIM
+
+
+@asset(
+    partitions_def=episodes,
+    group_name="episode",
+    deps=[tracks],
+    check_specs=[
+        AssetCheckSpec("singleton_fraction", asset="clusters", description="Under half of the clusters hold a single track"),
+        AssetCheckSpec("largest_cluster_fraction", asset="clusters", description="No cluster holds most of the faces"),
+    ],
+)
+def clusters(context: AssetExecutionContext, config: ClustersConfig, store: ArtifactStore) -> MaterializeResult:
+    """Average-linkage clustering of tracks on their face embeddings, with cannot-link constraints."""
+    ep_id = episode_of(context)
+    started = time.perf_counter()
+    track_table = load_tracks(store, ep_id)
+    groups = cluster_tracks(track_table.sums, track_table.counts, track_table.conflicts, config.threshold)
+    track_ids = [track_table.track_ids[g] for g in groups]
+    table = pa.table(
+        {
+            "cluster_id": pa.array([cluster_name(t) for t in track_ids], pa.string()),
+            "track_ids": pa.array([t.tolist() for t in track_ids], pa.list_(pa.int64())),
+            "n_faces": pa.array([sum(len(track_table.face_ids[i]) for i in g) for g in groups], pa.int64()),
+        },
+        schema=tables.CLUSTERS,
+    )
+    store.write_table(episode_key(ep_id, "clusters.parquet"), table)
+    sizes = np.array([len(g) for g in groups])
+    faces_per_cluster = table.column("n_faces").to_numpy()
+    singleton = float(np.mean(sizes == 1)) if len(sizes) else 0.0
+    largest = float(faces_per_cluster.max() / faces_per_cluster.sum()) if len(sizes) else 0.0
+    return MaterializeResult(
+        metadata={
+            "n_clusters": len(groups),
+            "n_tracks": len(track_table.track_ids),
+            "threshold": config.threshold,
+            "singleton_fraction": round(singleton, 4),
+            "largest_cluster_fraction": round(largest, 4),
+            "seconds": round(time.perf_counter() - started, 2),
+        },
+        check_results=[
+            AssetCheckResult(check_name="singleton_fraction", passed=singleton < MAX_SINGLETON_FRACTION, metadata={"fraction": round(singleton, 4)}),
+            AssetCheckResult(check_name="largest_cluster_fraction", passed=largest < MAX_LARGEST_FRACTION, metadata={"fraction": round(largest, 4)}),
+        ],
+    )

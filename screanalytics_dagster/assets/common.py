@@ -1,0 +1,87 @@
+"""What the per-episode assets share: the partitions, progress reports and loading tables."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from dagster import AssetExecutionContext, DynamicPartitionsDefinition
+
+from ..episode import validate_episode_id
+from ..resources import ArtifactStore, episode_key
+from ..vision import tables
+from ..vision.clustering import co_occurrence
+
+episodes = DynamicPartitionsDefinition(name="episodes")
+
+PROGRESS_EVERY_S = 1.0
+
+
+def episode_of(context: AssetExecutionContext) -> str:
+    """The validated episode id of this partition."""
+    return validate_episode_id(context.partition_key)
+
+
+def progress_reporter(context: AssetExecutionContext, store: ArtifactStore):
+    """A callback(done, total, message) that logs and stores the step's progress, at most once a second."""
+    step = context.op_execution_context.op.name
+    key = f"runs/{context.run.run_id}/progress.json"
+    last = [0.0]
+
+    def report(done: int, total: int, message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY_S and done < total:
+            return
+        last[0] = now
+        fraction = round(done / total, 4) if total else 1.0
+        store.write_json(key, {"step": step, "progress": fraction, "message": message, "updated_at": time.time()})
+        context.log.info(f"{step}: {fraction:.0%} {message}")
+
+    return report
+
+
+@dataclass
+class TrackTable:
+    """Tracks of an episode with the appearance sums that clustering needs."""
+
+    track_ids: np.ndarray
+    face_ids: list[np.ndarray]
+    start_ts: np.ndarray
+    end_ts: np.ndarray
+    sums: np.ndarray  # (T,512) sum of the embedded faces of each track
+    counts: np.ndarray  # (T,) embedded faces per track
+    conflicts: np.ndarray  # (T,T) tracks seen in the same frame
+
+
+def embeddings_by_face(store: ArtifactStore, ep_id: str) -> tuple[dict[int, int], np.ndarray]:
+    """Face id -> row of the embedding matrix, and the matrix."""
+    table = store.read_table(episode_key(ep_id, "embeddings.parquet"), columns=["face_id", "embedding"])
+    rows = {int(f): i for i, f in enumerate(table.column("face_id").to_numpy())}
+    return rows, tables.embedding_matrix(table.column("embedding"))
+
+
+def load_tracks(store: ArtifactStore, ep_id: str) -> TrackTable:
+    """The episode's tracks, their appearance sums and which tracks co-occur."""
+    tracks = store.read_table(episode_key(ep_id, "tracks.parquet"))
+    faces = store.read_table(episode_key(ep_id, "faces.parquet"), columns=["face_id", "frame_idx"])
+    frame_of = dict(zip(faces.column("face_id").to_pylist(), faces.column("frame_idx").to_pylist()))
+    row_of, matrix = embeddings_by_face(store, ep_id)
+    face_ids = [np.asarray(f, np.int64) for f in tracks.column("face_ids").to_pylist()]
+    sums = np.zeros((len(face_ids), matrix.shape[1]), np.float64)
+    counts = np.zeros(len(face_ids))
+    for t, ids in enumerate(face_ids):
+        rows = [row_of[f] for f in ids.tolist() if f in row_of]
+        if rows:
+            sums[t] = matrix[rows].sum(axis=0)
+            counts[t] = len(rows)
+    frames = [np.array([frame_of[f] for f in ids.tolist()]) for ids in face_ids]
+    return TrackTable(
+        track_ids=tracks.column("track_id").to_numpy(),
+        face_ids=face_ids,
+        start_ts=tracks.column("start_ts").to_numpy(),
+        end_ts=tracks.column("end_ts").to_numpy(),
+        sums=sums,
+        counts=counts,
+        conflicts=co_occurrence(frames, len(face_ids)),
+    )

@@ -1,0 +1,78 @@
+"""embeddings: ArcFace vectors of the faces that are not near-duplicates of the previous sample."""
+
+import time
+
+import numpy as np
+import pyarrow as pa
+from dagster import AssetExecutionContext, Config, MaterializeResult, asset
+
+from ..resources import ArtifactStore, FaceModels, episode_key
+from ..vision import tables
+from ..vision.boxes import DUPLICATE_IOU, DUPLICATE_MAX_CHAIN, duplicate_anchors
+from ..vision.detection import decode_crops
+from ..vision.faces import EMBED_BATCH
+from .common import episode_of, episodes, progress_reporter
+from .faces import faces
+
+class EmbeddingsConfig(Config):
+    """When a face may reuse the embedding of the same face in the previous sample."""
+
+    duplicate_iou: float = DUPLICATE_IOU
+    duplicate_max_chain: int = DUPLICATE_MAX_CHAIN
+
+
+@asset(partitions_def=episodes, group_name="episode", deps=[faces], op_tags={"dagster-celery/queue": "vision"})
+def embeddings(
+    context: AssetExecutionContext, config: EmbeddingsConfig, store: ArtifactStore, models: FaceModels
+) -> MaterializeResult:
+    """Embed (batched) the aligned crops of faces that start a run of near-duplicates; `covers` lists the run."""
+    ep_id = episode_of(context)
+    face_table = store.read_table(episode_key(ep_id, "faces.parquet"))
+    face_ids = face_table.column("face_id").to_numpy()
+    boxes = np.stack([face_table.column(c).to_numpy() for c in ("x1", "y1", "x2", "y2")], axis=1)
+    anchors = duplicate_anchors(
+        face_table.column("frame_idx").to_numpy(),
+        face_table.column("shot_id").to_numpy(),
+        boxes,
+        config.duplicate_iou,
+        config.duplicate_max_chain,
+    )
+    covers: dict[int, list[int]] = {}
+    for row, anchor in enumerate(anchors):
+        covers.setdefault(int(face_ids[anchor]), []).append(int(face_ids[row]))
+    wanted = np.fromiter(covers, np.int64)
+    engine = models.engine()
+    report = progress_reporter(context, store)
+    started = time.perf_counter()
+    done = 0
+    with store.table_writer(episode_key(ep_id, "embeddings.parquet"), tables.EMBEDDINGS) as writer:
+        for batch in store.iter_batches(episode_key(ep_id, "crops.parquet"), batch_size=4 * EMBED_BATCH):
+            ids = batch.column("face_id").to_numpy()
+            keep = np.flatnonzero(np.isin(ids, wanted))
+            if len(keep):
+                jpegs = batch.column("jpeg").take(pa.array(keep)).to_pylist()
+                vectors = engine.embed(decode_crops(jpegs))
+                writer.write_batch(
+                    pa.RecordBatch.from_arrays(
+                        [
+                            pa.array(ids[keep], pa.int64()),
+                            tables.embedding_column(vectors),
+                            pa.array([covers[int(i)] for i in ids[keep]], pa.list_(pa.int64())),
+                        ],
+                        schema=tables.EMBEDDINGS,
+                    )
+                )
+                done += len(keep)
+            report(done, len(covers), f"{done}/{len(covers)} faces embedded")
+    seconds = time.perf_counter() - started
+    return MaterializeResult(
+        metadata={
+            "n_faces": len(face_ids),
+            "n_embedded": len(covers),
+            "skipped_fraction": round(1 - len(covers) / len(face_ids), 4) if len(face_ids) else 0.0,
+            "duplicate_iou": config.duplicate_iou,
+            "duplicate_max_chain": config.duplicate_max_chain,
+            "model_pack": engine.pack.name,
+            "seconds": round(seconds, 2),
+        }
+    )

@@ -1,0 +1,131 @@
+"""`screanalytics`: process an episode video on this machine, or the bundled demo episode."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .episode import EpisodeIdError, validate_episode_id
+from .pipeline import PipelineError, process_episode, read_progress
+from .settings import settings
+from .vision.faces import ModelPackError, find_model_pack
+from .vision.video import SAMPLE_FPS, VideoError, probe
+
+DEMO_EPISODE = "demo-s01e01"
+DEMO_SECONDS = 60.0
+
+console = Console()
+
+
+def fail(message: str) -> None:
+    """One clear line on stderr and a non-zero exit."""
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """Face analytics for TV episodes: faces, who they are, and screen time per person."""
+
+
+@main.command()
+@click.argument("video", type=click.Path(path_type=Path))
+@click.option("--episode", "ep_id", required=True, help="Episode id, '{show}-sNNeNN' (e.g. rhobh-s01e01).")
+@click.option("--storage", type=click.Path(path_type=Path), default=None, help="Storage root [STORAGE_ROOT or ./data].")
+@click.option("--fps", type=float, default=SAMPLE_FPS, show_default=True, help="Frames sampled per second.")
+@click.option("--models", type=click.Path(path_type=Path), default=None, help="ONNX model directory (e.g. buffalo_l).")
+def process(video: Path, ep_id: str, storage: Path | None, fps: float, models: Path | None) -> None:
+    """Materialize all six assets of one episode from VIDEO and print its screen time."""
+    run(video, ep_id, storage, fps, models)
+
+
+@main.command()
+@click.option("--storage", type=click.Path(path_type=Path), default=None, help="Storage root [STORAGE_ROOT or ./data].")
+@click.option("--seconds", type=float, default=DEMO_SECONDS, show_default=True, help="Length of the sample episode.")
+def demo(storage: Path | None, seconds: float) -> None:
+    """Build a sample episode from photos shipped with the models, then process it."""
+    from .sample_episode import build_sample_episode
+
+    root = Path(storage or settings().storage_root)
+    video = root / "samples" / f"{DEMO_EPISODE}.mp4"
+    if not video.is_file():
+        console.print(f"building a {seconds:.0f} s sample episode at {video} ...")
+        video.parent.mkdir(parents=True, exist_ok=True)
+        build_sample_episode(video, duration_s=seconds).save_truth(video.with_suffix(".json"))
+    run(video, DEMO_EPISODE, root, SAMPLE_FPS, None)
+
+
+def run(video: Path, ep_id: str, storage: Path | None, fps: float, models: Path | None) -> None:
+    """Check the inputs, process the episode with a progress bar, print the screen-time table."""
+    root = Path(storage or settings().storage_root).resolve()
+    try:
+        validate_episode_id(ep_id)
+        probe(video)
+        if fps <= 0:
+            raise ValueError(f"--fps must be positive, got {fps}")
+        if models is not None:
+            find_model_pack(models)
+        stored = place_video(video, root, ep_id)
+    except (EpisodeIdError, VideoError, ModelPackError, ValueError, OSError) as exc:
+        fail(str(exc))
+    run_id = str(uuid.uuid4())
+    done = threading.Event()
+    watcher = threading.Thread(target=show_progress, args=(root, run_id, done), daemon=True)
+    watcher.start()
+    try:
+        table = process_episode(ep_id, root, run_id=run_id, sample_fps=fps, models_dir=str(models) if models else None)
+    except PipelineError as exc:
+        done.set()
+        watcher.join()
+        fail(str(exc))
+    done.set()
+    watcher.join()
+    print_screentime(table, ep_id)
+    console.print(f"video: {stored}\nartifacts: {root / 'episodes' / ep_id}")
+
+
+def place_video(video: Path, root: Path, ep_id: str) -> Path:
+    """The video under `{root}/videos/{ep_id}{suffix}`, linked or copied there atomically."""
+    target = root / "videos" / f"{ep_id}{video.suffix.lower() or '.mp4'}"
+    if target.exists() and target.samefile(video):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for other in target.parent.glob(f"{ep_id}.*"):
+        other.unlink()
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        os.link(video, tmp)
+    except OSError:
+        shutil.copyfile(video, tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def show_progress(root: Path, run_id: str, done: threading.Event) -> None:
+    """A progress bar fed by the run's progress file until done is set."""
+    columns = (TextColumn("{task.description:<12}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TextColumn("{task.fields[message]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=1.0, message="")
+        while not done.wait(0.25):
+            state = read_progress(root, run_id)
+            if state:
+                bar.update(task, description=state["step"], completed=state["progress"], message=state["message"])
+
+
+def print_screentime(table, ep_id: str) -> None:
+    """The screen-time table of an episode."""
+    view = Table(title=f"screen time: {ep_id}")
+    for column, justify in (("person", "left"), ("name", "left"), ("seconds", "right"), ("tracks", "right")):
+        view.add_column(column, justify=justify)
+    for row in table.to_pylist():
+        view.add_row(row["person_id"], row["person_name"] or "-", f"{row['seconds']:.1f}", str(row["n_tracks"]))
+    console.print(view)

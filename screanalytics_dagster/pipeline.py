@@ -1,0 +1,65 @@
+"""Run the process_episode job for one episode on this machine, through a Dagster instance."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+from dagster import DagsterInstance
+
+from .definitions import defs, resources
+from .resources import ArtifactStore, episode_key
+
+
+LOG_LEVEL = "WARNING"  # the progress bar tells what happens; the event log keeps the details
+
+
+class PipelineError(RuntimeError):
+    """A run that did not succeed, with the failing step's message."""
+
+
+def local_instance(root: Path) -> DagsterInstance:
+    """The instance of DAGSTER_HOME when set, else a SQLite instance under `{root}/.dagster`."""
+    if os.environ.get("DAGSTER_HOME"):
+        return DagsterInstance.get()
+    home = root / ".dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    return DagsterInstance.from_config(str(home))
+
+
+def process_episode(
+    ep_id: str,
+    root: Path,
+    run_id: str | None = None,
+    sample_fps: float | None = None,
+    models_dir: str | None = None,
+    instance: DagsterInstance | None = None,
+) -> pa.Table:
+    """Register the episode partition, materialize its six assets in-process, return its screen time."""
+    instance = instance or local_instance(root)
+    instance.add_dynamic_partitions("episodes", [ep_id])
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": LOG_LEVEL}}}}
+    if sample_fps:
+        run_config["ops"] = {"faces": {"config": {"sample_fps": sample_fps}}}
+    result = defs.resolve_job_def("process_episode").execute_in_process(
+        run_config=run_config,
+        instance=instance,
+        partition_key=ep_id,
+        raise_on_error=False,
+        run_id=run_id,
+        tags={"episode": ep_id, "operation": "process"},
+        resources=resources(str(root), models_dir),
+    )
+    if not result.success:
+        failures = [e for e in result.all_events if e.is_step_failure]
+        detail = failures[0].step_failure_data.error if failures else None
+        message = detail.message.strip().splitlines()[-1] if detail else "run failed"
+        step = failures[0].step_key if failures else "run"
+        raise PipelineError(f"{ep_id}: step {step} failed: {message}")
+    return ArtifactStore(root=str(root)).read_table(episode_key(ep_id, "screentime.parquet"))
+
+
+def read_progress(root: Path, run_id: str) -> dict | None:
+    """The latest progress a run's steps reported, if any."""
+    return ArtifactStore(root=str(root)).read_json(f"runs/{run_id}/progress.json")

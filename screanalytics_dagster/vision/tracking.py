@@ -1,0 +1,92 @@
+"""Faces across sampled frames -> tracks, by position and appearance, never across a shot cut."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .boxes import frame_groups, iou_matrix
+
+TRACK_IOU = 0.3
+TRACK_SIM = 0.35  # below this the identity changed: the track splits
+TRACK_SIM_STRONG = 0.6  # a face this similar joins its track even after a jump in position
+TRACK_MAX_GAP = 3  # samples a track survives without a face
+
+
+@dataclass
+class Track:
+    """Rows of one face track, with its running appearance."""
+
+    rows: list[int] = field(default_factory=list)
+    appearance: np.ndarray | None = None
+    last_box: np.ndarray | None = None
+    last_sample: int = 0
+
+
+@dataclass(frozen=True)
+class TrackParams:
+    """Association thresholds."""
+
+    iou_min: float = TRACK_IOU
+    sim_min: float = TRACK_SIM
+    sim_strong: float = TRACK_SIM_STRONG
+    max_gap: int = TRACK_MAX_GAP
+
+
+def build_tracks(
+    frame_idx: np.ndarray,
+    shot_id: np.ndarray,
+    boxes: np.ndarray,
+    embeddings: np.ndarray,
+    step: int,
+    params: TrackParams = TrackParams(),
+) -> list[np.ndarray]:
+    """Rows of each track, tracks ordered by first frame; embeddings rows may be NaN (unknown)."""
+    finished: list[Track] = []
+    active: list[Track] = []
+    shot = None
+    for rows in frame_groups(frame_idx):
+        sample = int(frame_idx[rows[0]]) // step
+        if shot_id[rows[0]] != shot:
+            finished += active
+            active, shot = [], shot_id[rows[0]]
+        expired = [t for t in active if sample - t.last_sample > params.max_gap]
+        finished += expired
+        active = [t for t in active if sample - t.last_sample <= params.max_gap]
+        matches = _associate(active, boxes[rows], embeddings[rows], params)
+        for i, row in enumerate(rows):
+            track = active[matches[i]] if i in matches else None
+            if track is None:
+                track = Track()
+                active.append(track)
+            _extend(track, int(row), boxes[row], embeddings[row], sample)
+    finished += active
+    tracks = [np.array(t.rows, np.int64) for t in finished if t.rows]
+    return sorted(tracks, key=lambda r: (frame_idx[r[0]], r[0]))
+
+
+def _associate(active: list[Track], boxes: np.ndarray, embs: np.ndarray, params: TrackParams) -> dict[int, int]:
+    """Face index -> active track index, by Hungarian assignment on IoU plus appearance."""
+    if not active or not len(boxes):
+        return {}
+    iou = iou_matrix(boxes, np.stack([t.last_box for t in active]))
+    appearance = np.stack([t.appearance if t.appearance is not None else np.full(embs.shape[1], np.nan) for t in active])
+    sim = embs @ appearance.T  # NaN where either side is unknown
+    known = ~np.isnan(sim)
+    same = np.where(known, sim >= params.sim_min, True)
+    allowed = ((iou >= params.iou_min) & same) | (known & (sim >= params.sim_strong))
+    score = iou + np.where(known, sim, 0.5)
+    cost = np.where(allowed, -score, 1e6)
+    faces, tracks = linear_sum_assignment(cost)
+    return {int(f): int(t) for f, t in zip(faces, tracks) if allowed[f, t]}
+
+
+def _extend(track: Track, row: int, box: np.ndarray, emb: np.ndarray, sample: int) -> None:
+    track.rows.append(row)
+    track.last_box = box
+    track.last_sample = sample
+    if not np.isnan(emb).any():
+        total = emb if track.appearance is None else track.appearance + emb
+        track.appearance = total / max(float(np.linalg.norm(total)), 1e-12)
