@@ -13,7 +13,7 @@ class EpisodeIdError(ValueError):
 
 def validate_episode_id(ep_id: str) -> str:
     """The id itself when valid, else EpisodeIdError naming the expected form."""
-    if not EPISODE_ID.match(ep_id or ""):
+    if not EPISODE_ID.fullmatch(ep_id or ""):
         raise EpisodeIdError(f"invalid episode id {ep_id!r}: expected lowercase '{{show}}-sNNeNN', e.g. 'rhobh-s01e01'")
     return ep_id
 

@@ -37,7 +37,10 @@ MAX_DRIFT_PX = 60.0
 SCALE_JITTER = 0.10
 FLIP_P = 0.3
 TONE_JITTER = 0.2
-PAN_PX = (0.5, 2.5)  # camera pan speed range, px per frame
+TEXTURE_OCTAVES = ((32, 10.0), (8, 8.0), (2, 4.0))  # (noise cell px, amplitude) of the plaster-like wall texture
+GRAIN = 2.0
+PAN_PX = (0.5, 2.5)  # horizontal camera pan speed range, px per frame
+TILT_PX = 0.3  # largest vertical camera drift, px per frame
 # (identity prefix, package, file inside it, blurred border in px so wide patches never hit the photo edge)
 PHOTOS = (
     ("t1", "insightface", "data/images/t1.jpg", 64),
@@ -76,10 +79,12 @@ class SampleEpisode:
 
     @property
     def n_frames(self) -> int:
+        """Frames in the episode."""
         return self.shots[-1].end_frame if self.shots else 0
 
     @property
     def identities(self) -> list[str]:
+        """Identities that appear, sorted."""
         return sorted({a.identity for shot in self.shots for a in shot.appearances})
 
     def truth_at(self, frame_idx: int) -> list[tuple[str, np.ndarray]]:
@@ -133,22 +138,16 @@ class _Plan(NamedTuple):
     flip: bool
     tone: tuple[float, float]  # contrast, brightness factors
     scale: np.ndarray  # (n,) photo-to-frame scale per frame
-    center: np.ndarray  # (n, 2) face box centre in frame px per frame
-
-
-def _edge_ramp(n: int, pad: int) -> np.ndarray:
-    """1 over the n inner samples of n + 2*pad, falling to 0 within pad/2 outside them."""
-    idx = np.arange(n + 2 * pad)
-    outside = np.maximum(np.maximum(pad - idx, idx - (pad + n - 1)), 0)
-    return np.clip(1 - outside / (pad / 2), 0, 1)
+    center: np.ndarray  # (n, 2) face box center in frame px per frame
 
 
 def _soft_pad(img: np.ndarray, pad: int) -> np.ndarray:
     """img with a border of its blurred mirror image, blended in smoothly."""
     big = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_REFLECT_101).astype(np.float32)
-    blurred = cv2.GaussianBlur(big, (0, 0), pad / 4)
-    weight = (_edge_ramp(img.shape[0], pad)[:, None] * _edge_ramp(img.shape[1], pad)[None, :])[..., None]
-    return np.clip(big * weight + blurred * (1 - weight), 0, 255).astype(np.uint8)
+    outside = np.ones(big.shape[:2], np.uint8)
+    outside[pad:-pad, pad:-pad] = 0
+    weight = np.clip(1 - cv2.distanceTransform(outside, cv2.DIST_L2, 3) / (pad / 2), 0, 1)[..., None]
+    return np.clip(big * weight + cv2.GaussianBlur(big, (0, 0), pad / 4) * (1 - weight), 0, 255).astype(np.uint8)
 
 
 @functools.lru_cache(maxsize=1)
@@ -230,10 +229,10 @@ def _plan(rng: np.random.Generator, face: _Face, n: int, x_range: tuple[float, f
 def _cutout(plan: _Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The plan's BGRA patch (feathered ellipse alpha) at its largest scale, its face box and x/y scale."""
     box, k = plan.face.box, plan.scale.max()
-    centre, half = (box[:2] + box[2:]) / 2, PATCH_EXPAND / 2 * (box[2:] - box[:2])
+    center, half = (box[:2] + box[2:]) / 2, PATCH_EXPAND / 2 * (box[2:] - box[:2])
     h, w = plan.face.photo.shape[:2]
-    x0, y0 = np.maximum(np.floor(centre - half).astype(int), 0)
-    x1, y1 = np.minimum(np.ceil(centre + half).astype(int), [w, h])
+    x0, y0 = np.maximum(np.floor(center - half).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(center + half).astype(int), [w, h])
     roi = plan.face.photo[y0:y1, x0:x1].astype(np.float32)
     mean = roi.mean()
     roi = np.clip((roi - mean) * plan.tone[0] + mean * plan.tone[1], 0, 255).astype(np.uint8)
@@ -251,14 +250,14 @@ def _cutout(plan: _Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.dstack([patch, alpha]), fbox, np.array([sx, sy])
 
 
-def _paste(frame: np.ndarray, bgra: np.ndarray, fbox: np.ndarray, ratio: np.ndarray, centre: np.ndarray) -> None:
-    """Blend the patch into frame, scaled by the x/y ratio with its face box centred on centre."""
-    origin = centre - ratio * (fbox[:2] + fbox[2:]) / 2
+def _paste(frame: np.ndarray, bgra: np.ndarray, fbox: np.ndarray, ratio: np.ndarray, center: np.ndarray) -> None:
+    """Blend the patch into frame, scaled by the x/y ratio with its face box centerd on center."""
+    origin = center - ratio * (fbox[:2] + fbox[2:]) / 2
     x0, y0 = np.maximum(np.floor(origin).astype(int), 0)
     x1, y1 = np.minimum(np.ceil(origin + ratio * np.array(bgra.shape[1::-1])).astype(int), frame.shape[1::-1])
     if x1 <= x0 or y1 <= y0:
         return
-    shift = origin - [x0, y0] + 0.5 * ratio - 0.5  # warpAffine maps pixel centres, not pixel edges
+    shift = origin - [x0, y0] + 0.5 * ratio - 0.5  # warpAffine maps pixel centers, not pixel edges
     m = np.array([[ratio[0], 0, shift[0]], [0, ratio[1], shift[1]]])
     warped = cv2.warpAffine(bgra, m, (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR)
     alpha = warped[..., 3:].astype(np.float32) * (1 / 255)
@@ -266,10 +265,15 @@ def _paste(frame: np.ndarray, bgra: np.ndarray, fbox: np.ndarray, ratio: np.ndar
     roi[:] = roi + (warped[..., :3] - roi.astype(np.float32)) * alpha
 
 
+def _hsv(hue: float, saturation: float, value: float) -> np.ndarray:
+    """A BGR colour from OpenCV's HSV scales (hue 0-180 wraps around)."""
+    return cv2.cvtColor(np.uint8([[[hue % 180, saturation, value]]]), cv2.COLOR_HSV2BGR)[0, 0].astype(np.float32)
+
+
 def _backdrop(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
     """A textured synthetic set: wall gradient, floor, furniture-like shapes and grain, with its own palette."""
     hue = rng.uniform(0, 180)
-    colour = lambda dh, s, v: cv2.cvtColor(np.uint8([[[(hue + dh) % 180, s, v]]]), cv2.COLOR_HSV2BGR)[0, 0].astype(np.float32)  # noqa: E731
+    colour = lambda dh, s, v: _hsv(hue + dh, s, v)  # noqa: E731
     t = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
     img = np.broadcast_to(colour(0, 90, 200) * (1 - t) + colour(15, 120, 110) * t, (height, width, 3)).copy()
     floor = int(height * rng.uniform(0.7, 0.85))
@@ -281,18 +285,22 @@ def _backdrop(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
         cv2.rectangle(img, (x, y), (x + w, y + h), fill, -1, cv2.LINE_AA)
         cv2.rectangle(img, (x, y), (x + w, y + h), [c * 0.6 for c in fill], 3, cv2.LINE_AA)
     for _ in range(int(rng.integers(1, 4))):
-        centre = (int(rng.uniform(0, width)), int(rng.uniform(0, height)))
+        center = (int(rng.uniform(0, width)), int(rng.uniform(0, height)))
         fill = colour(rng.uniform(0, 180), rng.uniform(40, 200), 230).tolist()
-        cv2.circle(img, centre, int(rng.uniform(15, 60)), fill, -1, cv2.LINE_AA)
-    blotches = cv2.resize(rng.normal(0, 12, (height // 16 + 2, width // 16 + 2)).astype(np.float32), (width, height),
-                          interpolation=cv2.INTER_CUBIC)
-    img += (blotches + rng.normal(0, 3, (height, width)).astype(np.float32))[..., None]
-    return np.clip(cv2.GaussianBlur(img, (0, 0), 1.0), 0, 255).astype(np.uint8)
+        cv2.circle(img, center, int(rng.uniform(15, 60)), fill, -1, cv2.LINE_AA)
+    img = cv2.GaussianBlur(img, (0, 0), 1.0)
+    texture = rng.normal(0, GRAIN, (height, width)).astype(np.float32)
+    for cell, amplitude in TEXTURE_OCTAVES:
+        coarse = rng.normal(0, amplitude, (height // cell + 2, width // cell + 2)).astype(np.float32)
+        smooth = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR)
+        texture += cv2.GaussianBlur(smooth, (0, 0), cell / 2)
+    return np.clip(img + texture[..., None], 0, 255).astype(np.uint8)
 
 
-def _render_shot(rng: np.random.Generator, plans: list[_Plan], n: int, width: int, height: int) -> Iterator[np.ndarray]:
+def _render_shot(rng: np.random.Generator, plans: list[_Plan], n: int, width: int, height: int
+                 ) -> Iterator[np.ndarray]:
     """The BGR frames of one shot: a panning backdrop with the planned people blended in."""
-    speed = rng.uniform(*PAN_PX) * rng.choice([-1, 1]), rng.uniform(-0.3, 0.3) * PAN_PX[0]
+    speed = rng.uniform(*PAN_PX) * rng.choice([-1, 1]), rng.uniform(-TILT_PX, TILT_PX)
     travel = [int(np.ceil(abs(v) * n)) + 1 for v in speed]
     canvas = _backdrop(rng, width + travel[0], height + travel[1])
     start = [tr if v < 0 else 0 for v, tr in zip(speed, travel)]
@@ -317,6 +325,8 @@ def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, see
     """Render a synthetic episode of shipped photos to path (H.264 .mp4) and return it with its truth."""
     import av
 
+    if width % 2 or height % 2 or duration_s <= 0 or fps <= 0:
+        raise ValueError("need even frame sides (yuv420p), a positive duration and a positive fps")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     faces = source_faces()
@@ -327,8 +337,8 @@ def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, see
     shots, start = [], 0
     try:
         with av.open(str(tmp), "w", format="mp4") as out:
-            stream = out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001),
-                                    options={"crf": str(CRF), "preset": preset, "g": str(max(1, round(GOP_S * fps)))})
+            options = {"crf": str(CRF), "preset": preset, "g": str(max(1, round(GOP_S * fps)))}
+            stream = out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001), options=options)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             for n, cast in zip(lengths, casts):
                 slot = width / len(cast)
@@ -337,7 +347,8 @@ def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, see
                     yuv = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)
                     for packet in stream.encode(av.VideoFrame.from_ndarray(yuv, format="yuv420p")):
                         out.mux(packet)
-                shots.append(Shot(start, start + n, tuple(Appearance(p.face.identity, _truth_boxes(p)) for p in plans)))
+                appearances = tuple(Appearance(p.face.identity, _truth_boxes(p)) for p in plans)
+                shots.append(Shot(start, start + n, appearances))
                 start += n
             for packet in stream.encode():
                 out.mux(packet)

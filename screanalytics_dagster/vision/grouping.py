@@ -60,13 +60,18 @@ def resolve_manual(assignments: list[Assignment], cluster_tracks: dict[str, np.n
 
 
 def match_facebank(
-    centroids: np.ndarray, conflicts: np.ndarray, bank_names: list[str], bank_embeddings: np.ndarray, threshold: float
+    centroids: np.ndarray,
+    conflicts: np.ndarray,
+    bank_names: list[str],
+    bank_embeddings: np.ndarray,
+    threshold: float,
+    named: dict[int, str] | None = None,
 ) -> dict[int, str]:
-    """Cluster index -> facebank name, best matches first, never one name for two clusters seen together."""
+    """Facebank names for the clusters not in named, best matches first, never one name for two clusters seen together."""
+    found: dict[int, str] = dict(named or {})
     if not len(bank_names) or not len(centroids):
         return {}
     scores = centroids @ np.asarray(bank_embeddings, np.float32).T
-    found: dict[int, str] = {}
     for flat in np.argsort(-scores, axis=None):
         c, k = divmod(int(flat), scores.shape[1])
         if scores[c, k] < threshold:
@@ -75,7 +80,7 @@ def match_facebank(
         if c in found or any(found.get(o) == name for o in np.flatnonzero(conflicts[c])):
             continue
         found[c] = name
-    return found
+    return {c: name for c, name in found.items() if c not in (named or {})}
 
 
 def group_clusters(
@@ -94,11 +99,10 @@ def group_clusters(
     centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
     names: dict[int, str] = {i: manual[c] for i, c in enumerate(cluster_ids) if c in manual}
     source = {i: "manual" for i in names}
-    unnamed = [i for i in range(n) if i not in names]
     bank = bank_embeddings if bank_embeddings is not None else np.zeros((0, sums.shape[1] if n else 0))
-    for j, name in match_facebank(centroids[unnamed], conflicts[np.ix_(unnamed, unnamed)], list(bank_names), bank, facebank_threshold).items():
-        names[unnamed[j]] = name
-        source[unnamed[j]] = "facebank"
+    for i, name in match_facebank(centroids, conflicts, list(bank_names), bank, facebank_threshold, names).items():
+        names[i] = name
+        source[i] = "facebank"
 
     # One unit per name (its clusters summed), one per unnamed cluster; two names never merge.
     units: list[list[int]] = [[i for i in range(n) if names.get(i) == name] for name in dict.fromkeys(names.values())]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-GAP_TOLERANCE = 0.5  # seconds: a shorter gap between a person's tracks counts as on screen
+GAP_TOLERANCE = 0.5  # seconds: a gap this short or shorter between a person's tracks counts as on screen
 
 
 def merge_intervals(starts: np.ndarray, ends: np.ndarray, gap: float = GAP_TOLERANCE) -> list[tuple[float, float]]:
-    """Union of [start, end) intervals, joining those less than gap apart."""
+    """Union of [start, end) intervals, joining those at most gap apart."""
     merged: list[list[float]] = []
     for start, end in sorted(zip(np.asarray(starts, float), np.asarray(ends, float))):
         if merged and start - merged[-1][1] <= gap:

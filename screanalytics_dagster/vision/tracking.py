@@ -12,7 +12,7 @@ from .boxes import frame_groups, iou_matrix
 TRACK_IOU = 0.3
 TRACK_SIM = 0.35  # below this the identity changed: the track splits
 TRACK_SIM_STRONG = 0.6  # a face this similar joins its track even after a jump in position
-TRACK_MAX_GAP = 3  # samples a track survives without a face
+TRACK_MAX_GAP = 3  # a track ends when its last face is more than this many samples back
 
 
 @dataclass

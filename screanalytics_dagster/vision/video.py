@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
-import numpy as np
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stderr noise; VideoError says what failed
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 SAMPLE_FPS = 5.0
 SHOT_THRESHOLD = 27.0  # PySceneDetect ContentDetector's default HSV-difference threshold
@@ -147,7 +149,7 @@ class ShotDetector:
 
         height, width = image.shape[:2]
         small = cv2.resize(image, (SHOT_WIDTH, max(1, round(height * SHOT_WIDTH / width))), interpolation=cv2.INTER_AREA)
-        cuts = self._detector.process_frame(FrameTimecode(self._count, fps=self.sample_fps), small)
+        cuts = self._detector.process_frame(FrameTimecode(self._count, fps=float(self.sample_fps)), small)
         if self._count > 0 and cuts:
             self.shot += 1
         self._count += 1
