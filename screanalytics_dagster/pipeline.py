@@ -53,11 +53,18 @@ def process_episode(
     )
     if not result.success:
         failures = [e for e in result.all_events if e.is_step_failure]
-        detail = failures[0].step_failure_data.error if failures else None
-        message = detail.message.strip().splitlines()[-1] if detail else "run failed"
-        step = failures[0].step_key if failures else "run"
-        raise PipelineError(f"{ep_id}: step {step} failed: {message}")
+        if not failures:
+            raise PipelineError(f"{ep_id}: run failed")
+        raise PipelineError(f"{ep_id}: step {failures[0].step_key} failed: {step_error(failures[0])}")
     return ArtifactStore(root=str(root)).read_table(episode_key(ep_id, "screentime.parquet"))
+
+
+def step_error(event) -> str:
+    """The root cause of a step failure event, in one line."""
+    error = event.step_failure_data.error
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[0].split(": ", 1)[-1]  # drop the "module.Class: " prefix
 
 
 def read_progress(root: Path, run_id: str) -> dict | None:

@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
+import av
 import cv2
 import numpy as np
 
@@ -39,6 +40,7 @@ FLIP_P = 0.3
 TONE_JITTER = 0.2
 TEXTURE_OCTAVES = ((32, 10.0), (8, 8.0), (2, 4.0))  # (noise cell px, amplitude) of the plaster-like wall texture
 GRAIN = 2.0
+HUE_STEP = 180 * 0.382  # golden-angle palette steps keep consecutive sets far apart in hue, so cuts are visible
 PAN_PX = (0.5, 2.5)  # horizontal camera pan speed range, px per frame
 TILT_PX = 0.3  # largest vertical camera drift, px per frame
 # (identity prefix, package, file inside it, blurred border in px so wide patches never hit the photo edge)
@@ -127,14 +129,16 @@ class SampleEpisode:
         return cls(Path(video_path), float(doc["fps"]), int(doc["width"]), int(doc["height"]), shots)
 
 
-class _Face(NamedTuple):
+class SourceFace(NamedTuple):
+    """One identity of the shipped photos: the photo it is cut from and its face box there."""
+
     identity: str
     photo: np.ndarray  # BGR with a blurred border
     box: np.ndarray  # x1y1x2y2 in photo px
 
 
 class _Plan(NamedTuple):
-    face: _Face
+    face: SourceFace
     flip: bool
     tone: tuple[float, float]  # contrast, brightness factors
     scale: np.ndarray  # (n,) photo-to-frame scale per frame
@@ -151,7 +155,7 @@ def _soft_pad(img: np.ndarray, pad: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1)
-def source_faces() -> tuple[_Face, ...]:
+def source_faces() -> tuple[SourceFace, ...]:
     """The identities of the shipped photos: faces >= MIN_FACE_PX wide, ordered left to right per photo."""
     from screanalytics_dagster.vision.faces import FaceEngine
 
@@ -165,18 +169,19 @@ def source_faces() -> tuple[_Face, ...]:
         if img is None:
             raise FileNotFoundError(f"sample photo not readable: {package}/{rel}")
         photo = _soft_pad(img, pad)
+        photo.flags.writeable = False  # shared by every episode built in this process
         boxes = engine.detect(photo).boxes.astype(np.float64)
         cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
         inside = (cx > pad) & (cx < pad + img.shape[1]) & (cy > pad) & (cy < pad + img.shape[0])
         boxes = boxes[inside & (boxes[:, 2] - boxes[:, 0] >= MIN_FACE_PX)]
         boxes = boxes[np.argsort(boxes[:, 0])]
         names = [prefix] if len(boxes) == 1 else [f"{prefix}-{i}" for i in range(len(boxes))]
-        faces += [_Face(name, photo, box) for name, box in zip(names, boxes)]
+        faces += [SourceFace(name, photo, box) for name, box in zip(names, boxes)]
     return tuple(faces)
 
 
 def _shot_lengths(rng: np.random.Generator, n_frames: int, fps: float) -> list[int]:
-    """Shot lengths in frames, each SHOT_S long, that add up to n_frames."""
+    """Shot lengths in frames within SHOT_S (shorter only when n_frames is) that add up to n_frames."""
     lo, hi = (max(1, round(s * fps)) for s in SHOT_S)
     lengths, left = [], n_frames
     while left > hi:
@@ -206,7 +211,7 @@ def _cast(rng: np.random.Generator, n_ids: int, n_shots: int) -> list[list[int]]
     return casts
 
 
-def _plan(rng: np.random.Generator, face: _Face, n: int, x_range: tuple[float, float], height: int) -> _Plan:
+def _plan(rng: np.random.Generator, face: SourceFace, n: int, x_range: tuple[float, float], height: int) -> _Plan:
     """Size, motion, flip and tone of one person in a shot of n frames, kept inside its slot x_range."""
     bw, bh = face.box[2] - face.box[0], face.box[3] - face.box[1]
     half = PATCH_EXPAND / 2 * np.array([1.0, bh / bw])  # patch half-size per px of face width
@@ -251,7 +256,7 @@ def _cutout(plan: _Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _paste(frame: np.ndarray, bgra: np.ndarray, fbox: np.ndarray, ratio: np.ndarray, center: np.ndarray) -> None:
-    """Blend the patch into frame, scaled by the x/y ratio with its face box centerd on center."""
+    """Blend the patch into frame, scaled by the x/y ratio with its face box centered on center."""
     origin = center - ratio * (fbox[:2] + fbox[2:]) / 2
     x0, y0 = np.maximum(np.floor(origin).astype(int), 0)
     x1, y1 = np.minimum(np.ceil(origin + ratio * np.array(bgra.shape[1::-1])).astype(int), frame.shape[1::-1])
@@ -266,27 +271,25 @@ def _paste(frame: np.ndarray, bgra: np.ndarray, fbox: np.ndarray, ratio: np.ndar
 
 
 def _hsv(hue: float, saturation: float, value: float) -> np.ndarray:
-    """A BGR colour from OpenCV's HSV scales (hue 0-180 wraps around)."""
+    """A BGR color from OpenCV's HSV scales (hue 0-180 wraps around)."""
     return cv2.cvtColor(np.uint8([[[hue % 180, saturation, value]]]), cv2.COLOR_HSV2BGR)[0, 0].astype(np.float32)
 
 
-def _backdrop(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
-    """A textured synthetic set: wall gradient, floor, furniture-like shapes and grain, with its own palette."""
-    hue = rng.uniform(0, 180)
-    colour = lambda dh, s, v: _hsv(hue + dh, s, v)  # noqa: E731
+def _backdrop(rng: np.random.Generator, width: int, height: int, hue: float) -> np.ndarray:
+    """A textured synthetic set around a hue: wall gradient, floor, furniture-like shapes and grain."""
     t = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
-    img = np.broadcast_to(colour(0, 90, 200) * (1 - t) + colour(15, 120, 110) * t, (height, width, 3)).copy()
+    img = np.broadcast_to(_hsv(hue, 90, 200) * (1 - t) + _hsv(hue + 15, 120, 110) * t, (height, width, 3)).copy()
     floor = int(height * rng.uniform(0.7, 0.85))
-    img[floor:] = colour(rng.uniform(40, 140), 80, 90)
+    img[floor:] = _hsv(hue + rng.uniform(40, 140), 80, 90)
     for _ in range(int(rng.integers(5, 10))):
         x, y = int(rng.uniform(0, width)), int(rng.uniform(0, floor))
         w, h = int(rng.uniform(40, 300)), int(rng.uniform(30, 250))
-        fill = colour(rng.uniform(0, 180), rng.uniform(60, 220), rng.uniform(60, 240)).tolist()
+        fill = _hsv(hue + rng.uniform(0, 180), rng.uniform(60, 220), rng.uniform(60, 240)).tolist()
         cv2.rectangle(img, (x, y), (x + w, y + h), fill, -1, cv2.LINE_AA)
         cv2.rectangle(img, (x, y), (x + w, y + h), [c * 0.6 for c in fill], 3, cv2.LINE_AA)
     for _ in range(int(rng.integers(1, 4))):
         center = (int(rng.uniform(0, width)), int(rng.uniform(0, height)))
-        fill = colour(rng.uniform(0, 180), rng.uniform(40, 200), 230).tolist()
+        fill = _hsv(hue + rng.uniform(0, 180), rng.uniform(40, 200), 230).tolist()
         cv2.circle(img, center, int(rng.uniform(15, 60)), fill, -1, cv2.LINE_AA)
     img = cv2.GaussianBlur(img, (0, 0), 1.0)
     texture = rng.normal(0, GRAIN, (height, width)).astype(np.float32)
@@ -297,12 +300,12 @@ def _backdrop(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
     return np.clip(img + texture[..., None], 0, 255).astype(np.uint8)
 
 
-def _render_shot(rng: np.random.Generator, plans: list[_Plan], n: int, width: int, height: int
+def _render_shot(rng: np.random.Generator, plans: list[_Plan], n: int, width: int, height: int, hue: float
                  ) -> Iterator[np.ndarray]:
     """The BGR frames of one shot: a panning backdrop with the planned people blended in."""
     speed = rng.uniform(*PAN_PX) * rng.choice([-1, 1]), rng.uniform(-TILT_PX, TILT_PX)
     travel = [int(np.ceil(abs(v) * n)) + 1 for v in speed]
-    canvas = _backdrop(rng, width + travel[0], height + travel[1])
+    canvas = _backdrop(rng, width + travel[0], height + travel[1], hue)
     start = [tr if v < 0 else 0 for v, tr in zip(speed, travel)]
     cutouts = [_cutout(p) for p in plans]
     for i in range(n):
@@ -323,8 +326,6 @@ def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, see
                          width: int = DEFAULT_WIDTH, height: int = DEFAULT_HEIGHT, fps: float = DEFAULT_FPS,
                          preset: str = DEFAULT_PRESET) -> SampleEpisode:
     """Render a synthetic episode of shipped photos to path (H.264 .mp4) and return it with its truth."""
-    import av
-
     if width % 2 or height % 2 or duration_s <= 0 or fps <= 0:
         raise ValueError("need even frame sides (yuv420p), a positive duration and a positive fps")
     path = Path(path)
@@ -333,6 +334,7 @@ def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, see
     rng = np.random.default_rng(seed)
     lengths = _shot_lengths(rng, max(1, round(duration_s * fps)), fps)
     casts = _cast(rng, len(faces), len(lengths))
+    hue = rng.uniform(0, 180)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     shots, start = [], 0
     try:
@@ -340,10 +342,10 @@ def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, see
             options = {"crf": str(CRF), "preset": preset, "g": str(max(1, round(GOP_S * fps)))}
             stream = out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001), options=options)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            for n, cast in zip(lengths, casts):
+            for shot_idx, (n, cast) in enumerate(zip(lengths, casts)):
                 slot = width / len(cast)
                 plans = [_plan(rng, faces[i], n, (j * slot, (j + 1) * slot), height) for j, i in enumerate(cast)]
-                for frame in _render_shot(rng, plans, n, width, height):
+                for frame in _render_shot(rng, plans, n, width, height, hue + shot_idx * HUE_STEP):
                     yuv = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)
                     for packet in stream.encode(av.VideoFrame.from_ndarray(yuv, format="yuv420p")):
                         out.mux(packet)

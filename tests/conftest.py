@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -31,11 +32,30 @@ def sample_episode(tmp_path_factory) -> SampleEpisode:
     return make_episode(tmp_path_factory.mktemp("samples"), TEST_EPISODE)
 
 
+@dataclass
+class Processed:
+    """An episode processed end to end: its store, id and Dagster instance."""
+
+    store: ArtifactStore
+    ep_id: str
+    instance: DagsterInstance
+
+    @property
+    def root(self) -> Path:
+        return Path(self.store.root)
+
+
+def link_video(root: Path, ep_id: str, video: Path) -> None:
+    """Put a video where the faces asset looks for it."""
+    (root / "videos").mkdir(parents=True, exist_ok=True)
+    (root / "videos" / f"{ep_id}.mp4").symlink_to(video)
+
+
 @pytest.fixture(scope="session")
-def processed_episode(tmp_path_factory, sample_episode) -> tuple[ArtifactStore, str]:
+def processed_episode(tmp_path_factory, sample_episode) -> Processed:
     """The test episode processed end to end into a fresh storage root."""
     root = tmp_path_factory.mktemp("storage")
-    (root / "videos").mkdir()
-    (root / "videos" / f"{TEST_EPISODE}.mp4").symlink_to(sample_episode.video_path)
-    process_episode(TEST_EPISODE, root, instance=DagsterInstance.ephemeral())
-    return ArtifactStore(root=str(root)), TEST_EPISODE
+    link_video(root, TEST_EPISODE, sample_episode.video_path)
+    instance = DagsterInstance.ephemeral()
+    process_episode(TEST_EPISODE, root, instance=instance)
+    return Processed(ArtifactStore(root=str(root)), TEST_EPISODE, instance)

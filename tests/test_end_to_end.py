@@ -4,8 +4,7 @@ from screanalytics_dagster.evaluation import evaluate
 
 
 def test_persons_and_screen_time_match_the_truth(processed_episode, sample_episode):
-    store, ep_id = processed_episode
-    result = evaluate(store, ep_id, sample_episode)
+    result = evaluate(processed_episode.store, processed_episode.ep_id, sample_episode)
     print(result.summary())
     assert result.f1 >= 0.97, result.summary()
     assert abs(result.n_persons - result.n_identities) <= 1, result.summary()
@@ -14,6 +13,5 @@ def test_persons_and_screen_time_match_the_truth(processed_episode, sample_episo
 
 
 def test_every_true_identity_is_on_screen(processed_episode, sample_episode):
-    store, ep_id = processed_episode
-    result = evaluate(store, ep_id, sample_episode)
+    result = evaluate(processed_episode.store, processed_episode.ep_id, sample_episode)
     assert set(result.screen_time_error) == set(sample_episode.identities)

@@ -8,12 +8,13 @@ E0, E1 = np.eye(4)[0], np.eye(4)[1]
 NAN = np.full(4, np.nan)
 
 
-def tracks_of(samples, boxes, embs, shots=None, **params):
+def tracks_of(samples, boxes, embs, shots=None, scores=None, **params):
     """build_tracks on faces given by sample index; returns the rows of each track as lists."""
     samples = np.asarray(samples)
     shots = np.zeros(len(samples), np.int64) if shots is None else np.asarray(shots)
+    scores = np.full(len(samples), 0.9) if scores is None else np.asarray(scores)
     rows = build_tracks(
-        samples * STEP, shots, np.asarray(boxes, float), np.asarray(embs, float), STEP, TrackParams(**params)
+        samples * STEP, shots, np.asarray(boxes, float), np.asarray(embs, float), scores, STEP, TrackParams(**params)
     )
     return [r.tolist() for r in rows]
 
@@ -78,3 +79,16 @@ def test_tracks_are_ordered_by_first_frame():
     boxes = [box(100), box(100), box(0), box(0), box(0), box(0)]
     embs = [E1, E1, E0, E0, E0, E0]
     assert tracks_of(samples, boxes, embs) == [[2, 3, 4, 5], [0, 1]]
+
+
+@pytest.mark.parametrize(
+    "scores, kept",
+    [
+        ([0.9, 0.35], True),  # one sure face vouches for the track
+        ([0.35, 0.4], False),  # two unsure faces: a flicker, dropped
+        ([0.35, 0.4, 0.35], True),  # three unsure faces in a row: a small face, kept
+    ],
+)
+def test_tracks_of_only_unsure_faces_are_dropped_unless_long(scores, kept):
+    n = len(scores)
+    assert tracks_of(range(n), [box(0)] * n, [E0] * n, scores=scores) == ([list(range(n))] if kept else [])

@@ -9,8 +9,17 @@ from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Con
 
 from ..resources import ArtifactStore, episode_key
 from ..vision import tables
-from ..vision.tracking import TRACK_IOU, TRACK_MAX_GAP, TRACK_SIM, TRACK_SIM_STRONG, TrackParams, build_tracks
-from .common import embeddings_by_face, episode_of, episodes
+from ..vision.tracking import (
+    TRACK_IOU,
+    TRACK_MAX_GAP,
+    TRACK_MIN_FACES,
+    TRACK_MIN_SCORE,
+    TRACK_SIM,
+    TRACK_SIM_STRONG,
+    TrackParams,
+    build_tracks,
+)
+from .common import episode_of, episodes
 from .embeddings import embeddings
 
 SHORT_TRACK_FACES = 2
@@ -23,6 +32,8 @@ class TracksConfig(Config):
     sim_min: float = TRACK_SIM
     sim_strong: float = TRACK_SIM_STRONG
     max_gap: int = TRACK_MAX_GAP
+    min_score: float = TRACK_MIN_SCORE
+    min_faces: int = TRACK_MIN_FACES
 
 
 @asset(
@@ -47,17 +58,17 @@ def tracks(context: AssetExecutionContext, config: TracksConfig, store: Artifact
     frame_idx = face_table.column("frame_idx").to_numpy()
     ts = face_table.column("ts").to_numpy()
     boxes = np.stack([face_table.column(c).to_numpy() for c in ("x1", "y1", "x2", "y2")], axis=1)
-    row_of, matrix = embeddings_by_face(store, ep_id)
+    embedded = store.read_table(episode_key(ep_id, "embeddings.parquet"))
+    matrix = tables.embedding_matrix(embedded.column("embedding"))
     per_face = np.full((len(face_ids), tables.EMBED_DIM), np.nan, np.float32)
-    covers = store.read_table(episode_key(ep_id, "embeddings.parquet"), columns=["face_id", "covers"])
     position = {int(f): i for i, f in enumerate(face_ids)}
-    for face_id, covered in zip(covers.column("face_id").to_pylist(), covers.column("covers").to_pylist()):
-        for other in covered or [face_id]:
-            if other in position:
-                per_face[position[other]] = matrix[row_of[face_id]]
-    params = TrackParams(config.iou_min, config.sim_min, config.sim_strong, config.max_gap)
+    for row, covered in enumerate(embedded.column("covers").to_pylist()):
+        for face_id in covered:
+            per_face[position[face_id]] = matrix[row]
+    params = TrackParams(**config.model_dump())
     step = int(video["sample_step"])
-    rows = build_tracks(frame_idx, face_table.column("shot_id").to_numpy(), boxes, per_face, step, params)
+    shots = face_table.column("shot_id").to_numpy()
+    rows = build_tracks(frame_idx, shots, boxes, per_face, face_table.column("score").to_numpy(), step, params)
     sample_seconds = step / float(video["fps"])
     table = pa.table(
         {
@@ -65,7 +76,7 @@ def tracks(context: AssetExecutionContext, config: TracksConfig, store: Artifact
             "face_ids": pa.array([face_ids[r].tolist() for r in rows], pa.list_(pa.int64())),
             "start_ts": pa.array([float(ts[r].min()) for r in rows], pa.float64()),
             "end_ts": pa.array([float(ts[r].max()) + sample_seconds for r in rows], pa.float64()),
-            "shot_id": pa.array([int(face_table.column("shot_id")[int(r[0])].as_py()) for r in rows], pa.int64()),
+            "shot_id": pa.array([int(shots[r[0]]) for r in rows], pa.int64()),
         },
         schema=tables.TRACKS,
     )
@@ -75,6 +86,7 @@ def tracks(context: AssetExecutionContext, config: TracksConfig, store: Artifact
     return MaterializeResult(
         metadata={
             "n_tracks": len(rows),
+            "n_faces_dropped": len(face_ids) - int(lengths.sum()),
             "faces_per_track_p10": float(np.percentile(lengths, 10)) if len(lengths) else 0.0,
             "faces_per_track_median": float(np.median(lengths)) if len(lengths) else 0.0,
             "faces_per_track_p90": float(np.percentile(lengths, 90)) if len(lengths) else 0.0,

@@ -12,6 +12,8 @@ from .boxes import frame_groups, iou_matrix
 TRACK_IOU = 0.3
 TRACK_SIM = 0.35  # below this the identity changed: the track splits
 TRACK_SIM_STRONG = 0.6  # a face this similar joins its track even after a jump in position
+TRACK_MIN_SCORE = 0.5  # a track needs one face this sure, or TRACK_MIN_FACES faces, to count
+TRACK_MIN_FACES = 3
 TRACK_MAX_GAP = 3  # a track ends when its last face is more than this many samples back
 
 
@@ -33,6 +35,8 @@ class TrackParams:
     sim_min: float = TRACK_SIM
     sim_strong: float = TRACK_SIM_STRONG
     max_gap: int = TRACK_MAX_GAP
+    min_score: float = TRACK_MIN_SCORE
+    min_faces: int = TRACK_MIN_FACES
 
 
 def build_tracks(
@@ -40,10 +44,16 @@ def build_tracks(
     shot_id: np.ndarray,
     boxes: np.ndarray,
     embeddings: np.ndarray,
+    scores: np.ndarray,
     step: int,
     params: TrackParams = TrackParams(),
 ) -> list[np.ndarray]:
-    """Rows of each track, tracks ordered by first frame; embeddings rows may be NaN (unknown)."""
+    """Rows of each track, tracks ordered by first frame; embeddings rows may be NaN (unknown).
+
+    Detections below the detector's usual threshold extend tracks, but a track made only of a
+    few unsure faces is dropped: that is how a low detection threshold keeps small faces
+    without keeping flickering false positives.
+    """
     finished: list[Track] = []
     active: list[Track] = []
     shot = None
@@ -63,7 +73,11 @@ def build_tracks(
                 active.append(track)
             _extend(track, int(row), boxes[row], embeddings[row], sample)
     finished += active
-    tracks = [np.array(t.rows, np.int64) for t in finished if t.rows]
+    tracks = [
+        np.array(t.rows, np.int64)
+        for t in finished
+        if len(t.rows) >= params.min_faces or scores[t.rows].max() >= params.min_score
+    ]
     return sorted(tracks, key=lambda r: (frame_idx[r[0]], r[0]))
 
 

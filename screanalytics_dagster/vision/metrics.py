@@ -1,0 +1,70 @@
+"""Scores of face clustering and screen time against a sample episode's ground truth."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from screanalytics_dagster.sample_episode import SampleEpisode
+
+DEFAULT_IOU_MIN = 0.5
+
+
+def bcubed_f1(pred: Sequence[Hashable], truth: Sequence[Hashable]) -> tuple[float, float, float]:
+    """BCubed (precision, recall, F1) of predicted clusters against true classes, one label pair per item."""
+    if len(pred) != len(truth):
+        raise ValueError(f"pred has {len(pred)} items, truth {len(truth)}")
+    if not pred:
+        return 0.0, 0.0, 0.0
+    pairs = Counter(zip(pred, truth))
+    clusters, classes = Counter(pred), Counter(truth)
+    # each item of a (cluster, class) cell scores cell/cluster precision and cell/class recall
+    precision = sum(n * n / clusters[p] for (p, _), n in pairs.items()) / len(pred)
+    recall = sum(n * n / classes[t] for (_, t), n in pairs.items()) / len(pred)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU (len(a), len(b)) of x1y1x2y2 boxes."""
+    a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
+    lo = np.maximum(a[:, None, :2], b[None, :, :2])
+    hi = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.prod(np.clip(hi - lo, 0, None), axis=2)
+    area_a = np.prod(np.clip(a[:, 2:] - a[:, :2], 0, None), axis=1)
+    area_b = np.prod(np.clip(b[:, 2:] - b[:, :2], 0, None), axis=1)
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+def match_faces_to_truth(
+    faces: list[tuple[int, np.ndarray]], episode: SampleEpisode, iou_min: float = DEFAULT_IOU_MIN
+) -> list[str | None]:
+    """True identity of each (frame_idx, box) face: the best-overlapping truth box at IoU >= iou_min, else None."""
+    by_frame: dict[int, list[int]] = defaultdict(list)
+    for i, (frame_idx, _) in enumerate(faces):
+        by_frame[int(frame_idx)].append(i)
+    matched: list[str | None] = [None] * len(faces)
+    for frame_idx, items in by_frame.items():
+        truth = episode.truth_at(frame_idx)
+        if not truth:
+            continue
+        iou = box_iou(np.stack([faces[i][1] for i in items]), np.stack([box for _, box in truth]))
+        best = iou.argmax(axis=1)
+        for i, j, score in zip(items, best, iou[np.arange(len(items)), best]):
+            if score >= iou_min:
+                matched[i] = truth[j][0]
+    return matched
+
+
+def screen_time_errors(pred_seconds: dict[str, float], truth_seconds: dict[str, float]) -> dict[str, float]:
+    """Relative screen-time error |pred - truth| / truth per true identity (pred keyed by true identity)."""
+    errors = {}
+    for identity, true_s in truth_seconds.items():
+        pred_s = pred_seconds.get(identity, 0.0)
+        errors[identity] = abs(pred_s - true_s) / true_s if true_s > 0 else (0.0 if pred_s == 0 else float("inf"))
+    return errors
