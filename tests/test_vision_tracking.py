@@ -13,8 +13,11 @@ def tracks_of(samples, boxes, embs, shots=None, scores=None, **params):
     samples = np.asarray(samples)
     shots = np.zeros(len(samples), np.int64) if shots is None else np.asarray(shots)
     scores = np.full(len(samples), 0.9) if scores is None else np.asarray(scores)
+    embs = np.asarray(embs, float)
+    known = ~np.isnan(embs).any(axis=1)
+    embedding_of = np.where(known, np.cumsum(known) - 1, -1)
     rows = build_tracks(
-        samples * STEP, shots, np.asarray(boxes, float), np.asarray(embs, float), scores, STEP, TrackParams(**params)
+        samples * STEP, shots, np.asarray(boxes, float), scores, embs[known], embedding_of, STEP, TrackParams(**params)
     )
     return [r.tolist() for r in rows]
 

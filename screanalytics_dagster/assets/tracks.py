@@ -60,15 +60,14 @@ def tracks(context: AssetExecutionContext, config: TracksConfig, store: Artifact
     boxes = np.stack([face_table.column(c).to_numpy() for c in ("x1", "y1", "x2", "y2")], axis=1)
     embedded = store.read_table(episode_key(ep_id, "embeddings.parquet"))
     matrix = tables.embedding_matrix(embedded.column("embedding"))
-    per_face = np.full((len(face_ids), tables.EMBED_DIM), np.nan, np.float32)
+    embedding_of = np.full(len(face_ids), -1, np.int64)
     position = {int(f): i for i, f in enumerate(face_ids)}
     for row, covered in enumerate(embedded.column("covers").to_pylist()):
-        for face_id in covered:
-            per_face[position[face_id]] = matrix[row]
+        embedding_of[[position[f] for f in covered]] = row
     params = TrackParams(**config.model_dump())
     step = int(video["sample_step"])
     shots = face_table.column("shot_id").to_numpy()
-    rows = build_tracks(frame_idx, shots, boxes, per_face, face_table.column("score").to_numpy(), step, params)
+    rows = build_tracks(frame_idx, shots, boxes, face_table.column("score").to_numpy(), matrix, embedding_of, step, params)
     sample_seconds = step / float(video["fps"])
     table = pa.table(
         {

@@ -71,7 +71,7 @@ class ArtifactStore(ConfigurableResource):
     def iter_batches(self, key: str, batch_size: int, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         if not self.exists(key):
             raise ArtifactNotFound(f"artifact missing: {key} (materialize its asset first)")
-        yield from pq.ParquetFile(self.path(key)).iter_batches(batch_size=batch_size, columns=columns)
+        yield from pq.ParquetFile(self.path(key), pre_buffer=False).iter_batches(batch_size=batch_size, columns=columns)
 
     def write_json(self, key: str, value: object) -> None:
         with self._atomic(key) as tmp:

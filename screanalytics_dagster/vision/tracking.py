@@ -43,12 +43,13 @@ def build_tracks(
     frame_idx: np.ndarray,
     shot_id: np.ndarray,
     boxes: np.ndarray,
-    embeddings: np.ndarray,
     scores: np.ndarray,
+    embeddings: np.ndarray,
+    embedding_of: np.ndarray,
     step: int,
     params: TrackParams = TrackParams(),
 ) -> list[np.ndarray]:
-    """Rows of each track, tracks ordered by first frame; embeddings rows may be NaN (unknown).
+    """Rows of each track, ordered by first frame; face i looks like embeddings[embedding_of[i]] (-1: unknown).
 
     Detections below the detector's usual threshold extend tracks, but a track made only of a
     few unsure faces is dropped: that is how a low detection threshold keeps small faces
@@ -65,13 +66,14 @@ def build_tracks(
         expired = [t for t in active if sample - t.last_sample > params.max_gap]
         finished += expired
         active = [t for t in active if sample - t.last_sample <= params.max_gap]
-        matches = _associate(active, boxes[rows], embeddings[rows], params)
+        looks = _lookup(embeddings, embedding_of[rows])
+        matches = _associate(active, boxes[rows], looks, params)
         for i, row in enumerate(rows):
             track = active[matches[i]] if i in matches else None
             if track is None:
                 track = Track()
                 active.append(track)
-            _extend(track, int(row), boxes[row], embeddings[row], sample)
+            _extend(track, int(row), boxes[row], looks[i], sample)
     finished += active
     tracks = [
         np.array(t.rows, np.int64)
@@ -79,6 +81,14 @@ def build_tracks(
         if len(t.rows) >= params.min_faces or scores[t.rows].max() >= params.min_score
     ]
     return sorted(tracks, key=lambda r: (frame_idx[r[0]], r[0]))
+
+
+def _lookup(embeddings: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Rows of embeddings, NaN where the index is -1."""
+    looks = np.full((len(index), embeddings.shape[1]), np.nan)
+    known = index >= 0
+    looks[known] = embeddings[index[known]]
+    return looks
 
 
 def _associate(active: list[Track], boxes: np.ndarray, embs: np.ndarray, params: TrackParams) -> dict[int, int]:
