@@ -62,7 +62,8 @@ def evaluate(store: ArtifactStore, ep_id: str, sample: SampleEpisode) -> Evaluat
     boxes = np.stack([faces.column(c).to_numpy() for c in ("x1", "y1", "x2", "y2")], axis=1)
     truth = match_faces_to_truth(list(zip(faces.column("frame_idx").to_pylist(), boxes)), sample)
     person = person_of_faces(store, ep_id)
-    pairs = [(person[f], t) for f, t in zip(faces.column("face_id").to_pylist(), truth) if t is not None]
+    # A true face left out of every track counts as a person of its own: missed, not forgiven.
+    pairs = [(person.get(f, f"untracked-{f}"), t) for f, t in zip(faces.column("face_id").to_pylist(), truth) if t is not None]
     precision, recall, f1 = bcubed_f1([p for p, _ in pairs], [t for _, t in pairs])
     screentime = store.read_table(episode_key(ep_id, "screentime.parquet"))
     seconds = dict(zip(screentime.column("person_id").to_pylist(), screentime.column("seconds").to_pylist()))

@@ -106,18 +106,19 @@ def test_asset_checks_pass_on_the_sample(processed_episode, asset, check):
     assert evaluation.passed
 
 
-def test_screentime_gap_tolerance_is_configurable(processed_episode):
-    context = build_asset_context(partition_key=processed_episode.ep_id)
-    strict = screentime(context, ScreentimeConfig(gap_tolerance=0.0), processed_episode.store)
-    default_total = read(processed_episode, "screentime.parquet").column("seconds").to_numpy().sum()
-    assert 0 < strict.metadata["total_seconds"] <= default_total + 1e-6
-
-
 @pytest.fixture
 def copied_episode(processed_episode, tmp_path) -> Processed:
     """A private copy of the processed episode's storage, free to change."""
     shutil.copytree(processed_episode.root, tmp_path / "root", symlinks=True)
     return Processed(ArtifactStore(root=str(tmp_path / "root")), processed_episode.ep_id, DagsterInstance.ephemeral())
+
+
+def test_screentime_gap_tolerance_is_configurable(copied_episode):
+    default_total = read(copied_episode, "screentime.parquet").column("seconds").to_numpy().sum()
+    context = build_asset_context(partition_key=copied_episode.ep_id)
+    strict = screentime(context, ScreentimeConfig(gap_tolerance=0.0, shot_gap_tolerance=0.0), copied_episode.store)
+    assert 0 < strict.metadata["total_seconds"] <= default_total + 1e-6
+    assert read(copied_episode, "screentime.parquet").column("seconds").to_numpy().sum() == pytest.approx(strict.metadata["total_seconds"])
 
 
 def rematerialize_groups(p: Processed):

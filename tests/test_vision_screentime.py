@@ -24,3 +24,14 @@ def test_merge_intervals(starts, ends, merged, seconds):
 @pytest.mark.parametrize("gap, n_intervals", [(0.0, 2), (0.2, 2), (0.5, 1)])
 def test_gap_tolerance_parameter(gap, n_intervals):
     assert len(merge_intervals([0.0, 1.3], [1.0, 2.0], gap=gap)) == n_intervals
+
+
+@pytest.mark.parametrize(
+    "shots, n_intervals",
+    [
+        ([0, 0], 1),  # missed for 2 s inside one shot: still on screen
+        ([0, 1], 2),  # the same gap across a cut: off screen
+    ],
+)
+def test_longer_gaps_are_bridged_only_within_a_shot(shots, n_intervals):
+    assert len(merge_intervals([0.0, 3.0], [1.0, 4.0], shots)) == n_intervals

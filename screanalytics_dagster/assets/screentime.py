@@ -8,15 +8,16 @@ from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataVa
 
 from ..resources import ArtifactStore, episode_key
 from ..vision import tables
-from ..vision.screentime import GAP_TOLERANCE, screen_seconds
+from ..vision.screentime import GAP_TOLERANCE, SHOT_GAP_TOLERANCE, screen_seconds
 from .common import episode_of, episodes
 from .groups import groups
 
 
 class ScreentimeConfig(Config):
-    """Seconds between two of a person's tracks that still count as on screen."""
+    """Seconds between two of a person's tracks that still count as on screen (longer within one shot)."""
 
     gap_tolerance: float = GAP_TOLERANCE
+    shot_gap_tolerance: float = SHOT_GAP_TOLERANCE
 
 
 @asset(partitions_def=episodes, group_name="episode", deps=[groups])
@@ -26,10 +27,10 @@ def screentime(context: AssetExecutionContext, config: ScreentimeConfig, store: 
     started = time.perf_counter()
     group_table = store.read_table(episode_key(ep_id, "groups.parquet"))
     cluster_table = store.read_table(episode_key(ep_id, "clusters.parquet"))
-    track_table = store.read_table(episode_key(ep_id, "tracks.parquet"), columns=["track_id", "start_ts", "end_ts"])
+    track_table = store.read_table(episode_key(ep_id, "tracks.parquet"), columns=["track_id", "start_ts", "end_ts", "shot_id"])
     span = {
-        int(t): (s, e)
-        for t, s, e in zip(*(track_table.column(c).to_pylist() for c in ("track_id", "start_ts", "end_ts")))
+        int(t): (s, e, shot)
+        for t, s, e, shot in zip(*(track_table.column(c).to_pylist() for c in ("track_id", "start_ts", "end_ts", "shot_id")))
     }
     tracks_of = dict(zip(cluster_table.column("cluster_id").to_pylist(), cluster_table.column("track_ids").to_pylist()))
     people: dict[str, tuple[str | None, list[int]]] = {}
@@ -38,11 +39,9 @@ def screentime(context: AssetExecutionContext, config: ScreentimeConfig, store: 
         track_ids.extend(tracks_of[row["cluster_id"]])
     rows = []
     for person_id, (name, track_ids) in people.items():
-        starts = np.array([span[t][0] for t in track_ids])
-        ends = np.array([span[t][1] for t in track_ids])
-        rows.append(
-            {"person_id": person_id, "person_name": name, "seconds": screen_seconds(starts, ends, config.gap_tolerance), "n_tracks": len(track_ids)}
-        )
+        starts, ends, shots = (np.array([span[t][i] for t in track_ids]) for i in range(3))
+        seconds = screen_seconds(starts, ends, shots, config.gap_tolerance, config.shot_gap_tolerance)
+        rows.append({"person_id": person_id, "person_name": name, "seconds": seconds, "n_tracks": len(track_ids)})
     rows.sort(key=lambda r: -r["seconds"])
     table = pa.Table.from_pylist(rows, schema=tables.SCREENTIME)
     store.write_table(episode_key(ep_id, "screentime.parquet"), table)
@@ -51,7 +50,7 @@ def screentime(context: AssetExecutionContext, config: ScreentimeConfig, store: 
         metadata={
             "n_persons": len(rows),
             "total_seconds": round(sum(r["seconds"] for r in rows), 2),
-            "gap_tolerance": config.gap_tolerance,
+            **config.model_dump(),
             "top_persons": MetadataValue.md(f"| person | seconds |\n|---|---|\n{top}"),
             "seconds": round(time.perf_counter() - started, 2),
         }
