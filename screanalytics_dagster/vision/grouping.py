@@ -9,7 +9,7 @@ import numpy as np
 
 from .clustering import agglomerate
 
-GROUP_SIM = 0.3  # clusters of one person merge above this mean pairwise cosine
+GROUP_SIM = 0.2  # clusters of one person merge above this mean pairwise cosine (different people: about 0)
 FACEBANK_SIM = 0.45  # a cluster takes a facebank name above this cosine to one of its faces
 
 
