@@ -54,19 +54,14 @@ class TrackTable:
     conflicts: np.ndarray  # (T,T) tracks seen in the same frame
 
 
-def embeddings_by_face(store: ArtifactStore, ep_id: str) -> tuple[dict[int, int], np.ndarray]:
-    """Face id -> row of the embedding matrix, and the matrix."""
-    table = store.read_table(episode_key(ep_id, "embeddings.parquet"), columns=["face_id", "embedding"])
-    rows = {int(f): i for i, f in enumerate(table.column("face_id").to_numpy())}
-    return rows, tables.embedding_matrix(table.column("embedding"))
-
-
 def load_tracks(store: ArtifactStore, ep_id: str) -> TrackTable:
     """The episode's tracks, their appearance sums and which tracks co-occur."""
     tracks = store.read_table(episode_key(ep_id, "tracks.parquet"))
     faces = store.read_table(episode_key(ep_id, "faces.parquet"), columns=["face_id", "frame_idx"])
     frame_of = dict(zip(faces.column("face_id").to_pylist(), faces.column("frame_idx").to_pylist()))
-    row_of, matrix = embeddings_by_face(store, ep_id)
+    embedded = store.read_table(episode_key(ep_id, "embeddings.parquet"), columns=["face_id", "embedding"])
+    row_of = {int(f): i for i, f in enumerate(embedded.column("face_id").to_numpy())}
+    matrix = tables.embedding_matrix(embedded.column("embedding"))
     face_ids = [np.asarray(f, np.int64) for f in tracks.column("face_ids").to_pylist()]
     sums = np.zeros((len(face_ids), matrix.shape[1]), np.float64)
     counts = np.zeros(len(face_ids))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-DET_THRESH = 0.15  # low on purpose: tracks need one sure face or several faces (vision.tracking)
+DET_THRESH = 0.2  # low on purpose: tracks need one sure face or several faces (vision.tracking)
 DET_LONG_SIDE = 640
 EMBED_BATCH = 32
 CROP_SIZE = 112

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .boxes import iou_matrix
+
 if TYPE_CHECKING:
     from screanalytics_dagster.sample_episode import SampleEpisode
 
@@ -29,18 +31,6 @@ def bcubed_f1(pred: Sequence[Hashable], truth: Sequence[Hashable]) -> tuple[floa
     return precision, recall, f1
 
 
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise IoU (len(a), len(b)) of x1y1x2y2 boxes."""
-    a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
-    lo = np.maximum(a[:, None, :2], b[None, :, :2])
-    hi = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(hi - lo, 0, None), axis=2)
-    area_a = np.prod(np.clip(a[:, 2:] - a[:, :2], 0, None), axis=1)
-    area_b = np.prod(np.clip(b[:, 2:] - b[:, :2], 0, None), axis=1)
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-
-
 def match_faces_to_truth(
     faces: list[tuple[int, np.ndarray]], episode: SampleEpisode, iou_min: float = DEFAULT_IOU_MIN
 ) -> list[str | None]:
@@ -53,7 +43,7 @@ def match_faces_to_truth(
         truth = episode.truth_at(frame_idx)
         if not truth:
             continue
-        iou = box_iou(np.stack([faces[i][1] for i in items]), np.stack([box for _, box in truth]))
+        iou = iou_matrix(np.stack([faces[i][1] for i in items]), np.stack([box for _, box in truth]))
         best = iou.argmax(axis=1)
         for i, j, score in zip(items, best, iou[np.arange(len(items)), best]):
             if score >= iou_min:
