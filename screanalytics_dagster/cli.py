@@ -52,16 +52,23 @@ def process(video: Path, ep_id: str, storage: Path | None, fps: float, models: P
 @click.option("--storage", type=click.Path(path_type=Path), default=None, help="Storage root [STORAGE_ROOT or ./data].")
 @click.option("--seconds", type=float, default=DEMO_SECONDS, show_default=True, help="Length of the sample episode.")
 def demo(storage: Path | None, seconds: float) -> None:
-    """Build a sample episode from photos shipped with the models, then process it."""
-    from .sample_episode import build_sample_episode
+    """Build a sample episode from photos shipped with the models, process it, score it against its truth."""
+    from .evaluation import evaluate
+    from .resources import ArtifactStore
+    from .sample_episode import SampleEpisode, build_sample_episode
 
-    root = Path(storage or settings().storage_root)
+    root = Path(storage or settings().storage_root).resolve()
     video = root / "samples" / f"{DEMO_EPISODE}.mp4"
-    if not video.is_file():
+    truth = video.with_suffix(".json")
+    if video.is_file() and truth.is_file():
+        episode = SampleEpisode.load(video, truth)
+    else:
         console.print(f"building a {seconds:.0f} s sample episode at {video} ...")
         video.parent.mkdir(parents=True, exist_ok=True)
-        build_sample_episode(video, duration_s=seconds).save_truth(video.with_suffix(".json"))
+        episode = build_sample_episode(video, duration_s=seconds)
+        episode.save_truth(truth)
     run(video, DEMO_EPISODE, root, SAMPLE_FPS, None)
+    console.print(f"against the sample's truth: {evaluate(ArtifactStore(root=str(root)), DEMO_EPISODE, episode).summary()}")
 
 
 def run(video: Path, ep_id: str, storage: Path | None, fps: float, models: Path | None) -> None:
