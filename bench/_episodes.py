@@ -1,4 +1,4 @@
-"""Synthetic benchmark episodes, rendered once and cached in bench/out/episodes/ (keyed by duration, seed, preset)."""
+"""Synthetic benchmark episodes, rendered once and cached in bench/out/episodes/ (keyed by version, duration, seed, preset, realism)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ import threading
 import time
 from pathlib import Path
 
-from screanalytics_dagster.sample_episode import DEFAULT_PRESET, SampleEpisode, build_sample_episode
+from screanalytics_dagster.sample_episode import DEFAULT_PRESET, SAMPLE_VERSION, SampleEpisode, build_sample_episode
 
 OUT = Path(__file__).resolve().parent / "out"
 EPISODE_ID = "bench-s01e01"
 HEARTBEAT_S = 30.0
 
 
-def cached_episode(seconds: float, seed: int, preset: str = DEFAULT_PRESET) -> SampleEpisode:
+def cached_episode(seconds: float, seed: int, preset: str = DEFAULT_PRESET, realistic: bool = False) -> SampleEpisode:
     """The sample episode of this duration and seed, rendered now only if not cached yet."""
     folder = OUT / "episodes"
-    stem = f"sample-{seconds:g}s-seed{seed}" + ("" if preset == DEFAULT_PRESET else f"-{preset}")
+    stem = f"sample-v{SAMPLE_VERSION}-{seconds:g}s-seed{seed}" + ("" if preset == DEFAULT_PRESET else f"-{preset}")
+    stem += "-realistic" if realistic else ""
     video, truth = folder / f"{stem}.mp4", folder / f"{stem}.json"
     if video.is_file() and truth.is_file():
         print(f"episode: cached {video.relative_to(OUT.parent.parent)}", flush=True)
@@ -27,7 +28,7 @@ def cached_episode(seconds: float, seed: int, preset: str = DEFAULT_PRESET) -> S
     beat = threading.Thread(target=_heartbeat, args=(folder, video.name, started, done), daemon=True)
     beat.start()
     try:
-        episode = build_sample_episode(video, duration_s=seconds, seed=seed, preset=preset)
+        episode = build_sample_episode(video, duration_s=seconds, seed=seed, preset=preset, realistic=realistic)
     finally:
         done.set()
         beat.join()

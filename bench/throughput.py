@@ -9,7 +9,7 @@ plain: what a user would otherwise write: FaceAnalysis (same two ONNX models) + 
 Speeds are video-seconds per wall-second ("x realtime"). With --repeat N the two sides run alternately
 N times each and medians are printed (the machine is small and shared: timings are noisy).
 
-Run:  .venv/bin/python bench/throughput.py [--seconds 180] [--seed 0] [--repeat 1] [--fps 5]
+Run:  .venv/bin/python bench/throughput.py [--seconds 180] [--seed 0] [--repeat 1] [--fps 5] [--realistic]
 """
 
 from __future__ import annotations
@@ -121,9 +121,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="episode seed")
     parser.add_argument("--repeat", type=int, default=DEFAULTS["repeat"], help="runs of each side, alternating")
     parser.add_argument("--fps", type=float, default=DEFAULTS["fps"], help="frames sampled per second")
+    parser.add_argument("--realistic", action="store_true", help="camera degradations (sample_degrade)")
     args = parser.parse_args()
 
-    episode = cached_episode(args.seconds, args.seed)
+    episode = cached_episode(args.seconds, args.seed, realistic=args.realistic)
     video_s = episode.n_frames / episode.fps
     print(f"video: {video_s:.0f} s, {episode.width}x{episode.height} @ {episode.fps:g} fps, "
           f"{len(episode.identities)} identities, sampling {args.fps:g} fps, repeat {args.repeat}\n")

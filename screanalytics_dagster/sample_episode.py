@@ -1,4 +1,4 @@
-"""A synthetic TV episode rendered from photos that installed packages ship, with exact face ground truth."""
+"""A synthetic TV episode of shipped photos, filmed badly on purpose (sample_degrade), with exact face ground truth."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ import av
 import cv2
 import numpy as np
 
+from . import sample_degrade as degrade
+
+SAMPLE_VERSION = 2  # bump whenever the same arguments render different footage: callers key cached samples on it
 DEFAULT_DURATION_S = 60.0
 DEFAULT_SEED = 0
 DEFAULT_WIDTH = 1280
@@ -35,6 +38,10 @@ SMALL_FACE_P = 0.2
 PATCH_EXPAND = 1.8
 FEATHER = 0.3  # share of the ellipse radius over which a patch fades out
 MAX_DRIFT_PX = 60.0
+MIN_DEFOCUS_PX = 0.3  # less extra blur than this is invisible
+FAST_MOVE_P = 0.45  # share of appearances that move quickly once during the shot (and get motion blur)
+FAST_MOVE = (0.5, 2.5)  # length of a quick move in face widths
+FAST_MOVE_SPEED = (0.04, 0.2)  # mean face widths per frame of a quick move
 SCALE_JITTER = 0.10
 FLIP_P = 0.3
 TONE_JITTER = 0.2
@@ -135,6 +142,7 @@ class SourceFace(NamedTuple):
     identity: str
     photo: np.ndarray  # BGR with a blurred border
     box: np.ndarray  # x1y1x2y2 in photo px
+    kps: np.ndarray  # (5, 2) eyes, nose, mouth corners in photo px
 
 
 class _Plan(NamedTuple):
@@ -143,6 +151,8 @@ class _Plan(NamedTuple):
     tone: tuple[float, float]  # contrast, brightness factors
     scale: np.ndarray  # (n,) photo-to-frame scale per frame
     center: np.ndarray  # (n, 2) face box center in frame px per frame
+    look: degrade.Look
+    turn: float  # degrees counter-clockwise that bring the photo's head tilt (mirrored when flipped) to look.roll
 
 
 def _soft_pad(img: np.ndarray, pad: int) -> np.ndarray:
@@ -170,13 +180,14 @@ def source_faces() -> tuple[SourceFace, ...]:
             raise FileNotFoundError(f"sample photo not readable: {package}/{rel}")
         photo = _soft_pad(img, pad)
         photo.flags.writeable = False  # shared by every episode built in this process
-        boxes = engine.detect(photo).boxes.astype(np.float64)
+        dets = engine.detect(photo)
+        boxes, kps = dets.boxes.astype(np.float64), dets.kps.astype(np.float64)
         cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
         inside = (cx > pad) & (cx < pad + img.shape[1]) & (cy > pad) & (cy < pad + img.shape[0])
-        boxes = boxes[inside & (boxes[:, 2] - boxes[:, 0] >= MIN_FACE_PX)]
-        boxes = boxes[np.argsort(boxes[:, 0])]
-        names = [prefix] if len(boxes) == 1 else [f"{prefix}-{i}" for i in range(len(boxes))]
-        faces += [SourceFace(name, photo, box) for name, box in zip(names, boxes)]
+        keep = np.flatnonzero(inside & (boxes[:, 2] - boxes[:, 0] >= MIN_FACE_PX))
+        keep = keep[np.argsort(boxes[keep, 0])]
+        names = [prefix] if len(keep) == 1 else [f"{prefix}-{i}" for i in range(len(keep))]
+        faces += [SourceFace(name, photo, boxes[i], kps[i]) for name, i in zip(names, keep)]
     return tuple(faces)
 
 
@@ -211,8 +222,9 @@ def _cast(rng: np.random.Generator, n_ids: int, n_shots: int) -> list[list[int]]
     return casts
 
 
-def _plan(rng: np.random.Generator, face: SourceFace, n: int, x_range: tuple[float, float], height: int) -> _Plan:
-    """Size, motion, flip and tone of one person in a shot of n frames, kept inside its slot x_range."""
+def _plan(rng: np.random.Generator, face: SourceFace, n: int, x_range: tuple[float, float], height: int,
+          realistic: bool) -> _Plan:
+    """Size, motion, flip, tone and look of one person in a shot of n frames, kept inside its slot x_range."""
     bw, bh = face.box[2] - face.box[0], face.box[3] - face.box[1]
     half = PATCH_EXPAND / 2 * np.array([1.0, bh / bw])  # patch half-size per px of face width
     grow = 1 + rng.uniform(-SCALE_JITTER, SCALE_JITTER)
@@ -223,16 +235,25 @@ def _plan(rng: np.random.Generator, face: SourceFace, n: int, x_range: tuple[flo
     lo = np.array([x_range[0], 0]) + reach
     hi = np.maximum(np.array([x_range[1], height]) - reach, lo)
     start = rng.uniform(lo, hi)
-    angle, length = rng.uniform(0, 2 * np.pi), rng.uniform(0, MAX_DRIFT_PX)
+    fast = realistic and rng.random() < FAST_MOVE_P
+    angle, length = rng.uniform(0, 2 * np.pi), rng.uniform(*FAST_MOVE) * width if fast else rng.uniform(0, MAX_DRIFT_PX)
     end = np.clip(start + length * np.array([np.cos(angle), np.sin(angle)]), lo, hi)
-    t = np.linspace(0, 1, n)[:, None]
+    if fast:  # one eased move somewhere in the shot, standing still before and after
+        frames = float(np.clip(np.hypot(*(end - start)) / (rng.uniform(*FAST_MOVE_SPEED) * width), 1, n))
+        t = np.clip((np.arange(n) - rng.uniform(0, n - frames)) / frames, 0, 1)
+        t = t * t * (3 - 2 * t)
+    else:
+        t = np.linspace(0, 1, n)
     tone = tuple(1 + rng.uniform(-TONE_JITTER, TONE_JITTER, 2))
     scale = width / bw * np.linspace(1, grow, n)
-    return _Plan(face, bool(rng.random() < FLIP_P), tone, scale, start + (end - start) * t)
+    flip = bool(rng.random() < FLIP_P)
+    look, tilt = (degrade.draw_look(rng), degrade.eye_tilt(face.kps)) if realistic else (degrade.PLAIN_LOOK, 0.0)
+    turn = (-tilt if flip else tilt) - look.roll
+    return _Plan(face, flip, tone, scale, start + (end - start) * t[:, None], look, turn)
 
 
-def _cutout(plan: _Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The plan's BGRA patch (feathered ellipse alpha) at its largest scale, its face box and x/y scale."""
+def _cutout(plan: _Plan, grade: degrade.Grade) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The plan's filmed BGRA patch (feathered ellipse alpha) at its largest scale, its face box and x/y scale."""
     box, k = plan.face.box, plan.scale.max()
     center, half = (box[:2] + box[2:]) / 2, PATCH_EXPAND / 2 * (box[2:] - box[:2])
     h, w = plan.face.photo.shape[:2]
@@ -245,18 +266,29 @@ def _cutout(plan: _Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     patch = cv2.resize(roi, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
     sx, sy = size[0] / (x1 - x0), size[1] / (y1 - y0)
     fbox = (box - [x0, y0, x0, y0]) * [sx, sy, sx, sy]
+    kps = (plan.face.kps - [x0, y0]) * [sx, sy]
     if plan.flip:
         patch, fbox = patch[:, ::-1], np.array([size[0] - fbox[2], fbox[1], size[0] - fbox[0], fbox[3]])
+        kps[:, 0] = size[0] - kps[:, 0]
     c, r = (fbox[:2] + fbox[2:]) / 2, PATCH_EXPAND / 2 * (fbox[2:] - fbox[:2])
     yy, xx = np.mgrid[: size[1], : size[0]].astype(np.float32) + 0.5
     rho = np.sqrt(((xx - c[0]) / r[0]) ** 2 + ((yy - c[1]) / r[1]) ** 2)
     fade = np.clip((1 - rho) / FEATHER, 0, 1)
     alpha = (fade * fade * (3 - 2 * fade) * 255).astype(np.uint8)
-    return np.dstack([patch, alpha]), fbox, np.array([sx, sy])
+    bgra = np.dstack([degrade.side_light(patch, fbox, plan.look), alpha])
+    degrade.occlude(bgra, fbox, kps, plan.look)
+    bgra = degrade.apply_grade(bgra, grade)
+    sigma = plan.look.defocus * degrade.out_of_field(fbox[2] - fbox[0])  # the patch is at its largest rendered size
+    if sigma >= MIN_DEFOCUS_PX:
+        bgra = cv2.GaussianBlur(bgra, (0, 0), float(sigma))
+    bgra, c = degrade.rotate(bgra, c, plan.turn)
+    half = degrade.rolled_half((fbox[2:] - fbox[:2]) / 2, plan.turn)
+    return bgra, np.concatenate([c - half, c + half]), np.array([sx, sy])
 
 
-def _paste(frame: np.ndarray, bgra: np.ndarray, fbox: np.ndarray, ratio: np.ndarray, center: np.ndarray) -> None:
-    """Blend the patch into frame, scaled by the x/y ratio with its face box centered on center."""
+def _paste(frame: np.ndarray, bgra: np.ndarray, fbox: np.ndarray, ratio: np.ndarray, center: np.ndarray,
+           velocity: np.ndarray, gain: float, defocus: float) -> None:
+    """Blend the patch into frame at x/y ratio with its face box on center, defocused, moving and lit by gain."""
     origin = center - ratio * (fbox[:2] + fbox[2:]) / 2
     x0, y0 = np.maximum(np.floor(origin).astype(int), 0)
     x1, y1 = np.minimum(np.ceil(origin + ratio * np.array(bgra.shape[1::-1])).astype(int), frame.shape[1::-1])
@@ -265,9 +297,12 @@ def _paste(frame: np.ndarray, bgra: np.ndarray, fbox: np.ndarray, ratio: np.ndar
     shift = origin - [x0, y0] + 0.5 * ratio - 0.5  # warpAffine maps pixel centers, not pixel edges
     m = np.array([[ratio[0], 0, shift[0]], [0, ratio[1], shift[1]]])
     warped = cv2.warpAffine(bgra, m, (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR)
+    if defocus >= MIN_DEFOCUS_PX:
+        warped = degrade.defocus(warped, defocus)
+    warped = degrade.motion_blur(warped, velocity)
     alpha = warped[..., 3:].astype(np.float32) * (1 / 255)
     roi = frame[y0:y1, x0:x1]
-    roi[:] = roi + (warped[..., :3] - roi.astype(np.float32)) * alpha
+    roi[:] = roi + (cv2.convertScaleAbs(warped[..., :3], alpha=gain) - roi.astype(np.float32)) * alpha
 
 
 def _hsv(hue: float, saturation: float, value: float) -> np.ndarray:
@@ -300,32 +335,40 @@ def _backdrop(rng: np.random.Generator, width: int, height: int, hue: float) -> 
     return np.clip(img + texture[..., None], 0, 255).astype(np.uint8)
 
 
-def _render_shot(rng: np.random.Generator, plans: list[_Plan], n: int, width: int, height: int, hue: float
-                 ) -> Iterator[np.ndarray]:
-    """The BGR frames of one shot: a panning backdrop with the planned people blended in."""
+def _render_shot(rng: np.random.Generator, plans: list[_Plan], n: int, width: int, height: int, hue: float,
+                 realistic: bool) -> Iterator[np.ndarray]:
+    """The BGR frames of one graded shot: a panning backdrop with the planned people blended in."""
     speed = rng.uniform(*PAN_PX) * rng.choice([-1, 1]), rng.uniform(-TILT_PX, TILT_PX)
     travel = [int(np.ceil(abs(v) * n)) + 1 for v in speed]
-    canvas = _backdrop(rng, width + travel[0], height + travel[1], hue)
+    grade = degrade.draw_grade(rng) if realistic else degrade.PLAIN_GRADE
+    canvas = degrade.apply_grade(_backdrop(rng, width + travel[0], height + travel[1], hue), grade)
     start = [tr if v < 0 else 0 for v, tr in zip(speed, travel)]
-    cutouts = [_cutout(p) for p in plans]
+    cutouts = [_cutout(p, grade) for p in plans]
+    velocities = [np.gradient(p.center, axis=0) if n > 1 else np.zeros((n, 2)) for p in plans]
+    gains = [np.linspace(1, p.look.drift, n) for p in plans]
+    hunts = [degrade.hunt_defocus(p.look, p.scale * (p.face.box[2] - p.face.box[0])) for p in plans]
     for i in range(n):
         ox, oy = (int(round(s + v * i)) for s, v in zip(start, speed))
         frame = canvas[oy : oy + height, ox : ox + width].copy()
-        for plan, (bgra, fbox, patch_scale) in zip(plans, cutouts):
-            _paste(frame, bgra, fbox, plan.scale[i] / patch_scale, plan.center[i])
+        for plan, (bgra, fbox, patch_scale), v, g, h in zip(plans, cutouts, velocities, gains, hunts):
+            _paste(frame, bgra, fbox, plan.scale[i] / patch_scale, plan.center[i], v[i], g[i], h[i])
         yield frame
 
 
 def _truth_boxes(plan: _Plan) -> np.ndarray:
-    """Face boxes per frame: the photo's face box through the plan's scale and position."""
-    half = (plan.face.box[2:] - plan.face.box[:2]) / 2 * plan.scale[:, None]
+    """Face boxes per frame: the photo's face box through the plan's roll, scale and position."""
+    half = degrade.rolled_half((plan.face.box[2:] - plan.face.box[:2]) / 2, plan.turn) * plan.scale[:, None]
     return np.hstack([plan.center - half, plan.center + half]).astype(np.float32)
 
 
 def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, seed: int = DEFAULT_SEED,
                          width: int = DEFAULT_WIDTH, height: int = DEFAULT_HEIGHT, fps: float = DEFAULT_FPS,
-                         preset: str = DEFAULT_PRESET) -> SampleEpisode:
-    """Render a synthetic episode of shipped photos to path (H.264 .mp4) and return it with its truth."""
+                         preset: str = DEFAULT_PRESET, realistic: bool = False) -> SampleEpisode:
+    """Render a synthetic episode of shipped photos to path (H.264 .mp4) and return it with its truth.
+
+    realistic adds what cameras do to faces (sample_degrade: focus hunts, defocus, tilt, side light,
+    grading, noise, quick moves with motion blur, occluders); plain footage shows the photos as they are.
+    """
     if width % 2 or height % 2 or duration_s <= 0 or fps <= 0:
         raise ValueError("need even frame sides (yuv420p), a positive duration and a positive fps")
     path = Path(path)
@@ -344,9 +387,12 @@ def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, see
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             for shot_idx, (n, cast) in enumerate(zip(lengths, casts)):
                 slot = width / len(cast)
-                plans = [_plan(rng, faces[i], n, (j * slot, (j + 1) * slot), height) for j, i in enumerate(cast)]
-                for frame in _render_shot(rng, plans, n, width, height, hue + shot_idx * HUE_STEP):
+                plans = [_plan(rng, faces[i], n, (j * slot, (j + 1) * slot), height, realistic) for j, i in enumerate(cast)]
+                noise = degrade.noise_field(rng, width, height) if realistic else None
+                for frame in _render_shot(rng, plans, n, width, height, hue + shot_idx * HUE_STEP, realistic):
                     yuv = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)
+                    if noise is not None:
+                        degrade.add_noise(yuv[:height], noise, rng)
                     for packet in stream.encode(av.VideoFrame.from_ndarray(yuv, format="yuv420p")):
                         out.mux(packet)
                 appearances = tuple(Appearance(p.face.identity, _truth_boxes(p)) for p in plans)
