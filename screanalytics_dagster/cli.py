@@ -55,18 +55,13 @@ def demo(storage: Path | None, seconds: float) -> None:
     """Build a sample episode from photos shipped with the models, process it, score it against its truth."""
     from .evaluation import evaluate
     from .resources import ArtifactStore
-    from .sample_episode import SampleEpisode, build_sample_episode
+    from .sample_episode import load_or_build_sample
 
     root = Path(storage or settings().storage_root).resolve()
     video = root / "samples" / f"{DEMO_EPISODE}.mp4"
-    truth = video.with_suffix(".json")
-    if video.is_file() and truth.is_file():
-        episode = SampleEpisode.load(video, truth)
-    else:
+    if not video.is_file():
         console.print(f"building a {seconds:.0f} s sample episode at {video} ...")
-        video.parent.mkdir(parents=True, exist_ok=True)
-        episode = build_sample_episode(video, duration_s=seconds)
-        episode.save_truth(truth)
+    episode = load_or_build_sample(video, duration_s=seconds)
     run(video, DEMO_EPISODE, root, SAMPLE_FPS, None)
     console.print(f"against the sample's truth: {evaluate(ArtifactStore(root=str(root)), DEMO_EPISODE, episode).summary()}")
 

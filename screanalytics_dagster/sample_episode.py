@@ -325,3 +325,13 @@ def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, see
     finally:
         tmp.unlink(missing_ok=True)
     return SampleEpisode(path, float(fps), width, height, shots)
+
+
+def load_or_build_sample(path: Path, **build_args) -> SampleEpisode:
+    """The sample episode at path with its truth beside it (.json), built there first if missing."""
+    path, truth = Path(path), Path(path).with_suffix(".json")
+    if path.is_file() and truth.is_file():
+        return SampleEpisode.load(path, truth)
+    episode = build_sample_episode(path, **build_args)
+    episode.save_truth(truth)
+    return episode

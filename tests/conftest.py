@@ -10,7 +10,7 @@ from dagster import DagsterInstance
 
 from screanalytics_dagster.pipeline import process_episode
 from screanalytics_dagster.resources import ArtifactStore
-from screanalytics_dagster.sample_episode import SampleEpisode, build_sample_episode
+from screanalytics_dagster.sample_episode import SampleEpisode, load_or_build_sample
 
 TEST_EPISODE = "testshow-s01e01"
 TEST_SECONDS = 60.0
@@ -18,12 +18,7 @@ TEST_SECONDS = 60.0
 
 def make_episode(folder: Path, ep_id: str, seconds: float = TEST_SECONDS, seed: int = 0) -> SampleEpisode:
     """A synthetic episode video with its truth, reused when already built in folder."""
-    video, truth = folder / f"{ep_id}.mp4", folder / f"{ep_id}.json"
-    if video.is_file() and truth.is_file():
-        return SampleEpisode.load(video, truth)
-    episode = build_sample_episode(video, duration_s=seconds, seed=seed)
-    episode.save_truth(truth)
-    return episode
+    return load_or_build_sample(folder / f"{ep_id}.mp4", duration_s=seconds, seed=seed)
 
 
 @pytest.fixture(scope="session")

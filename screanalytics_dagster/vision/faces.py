@@ -119,9 +119,10 @@ class FaceEngine:
         # Detection runs beside the decoding thread: leave it a core rather than oversubscribe the CPU.
         detector_options = ort.SessionOptions()
         detector_options.intra_op_num_threads = max(1, (os.cpu_count() or 2) - 1)
-        self.detector = get_model(str(self.pack.detector), providers=providers(), sess_options=detector_options)
-        self.recognizer = get_model(str(self.pack.recognizer), providers=providers())
-        ctx_id = 0 if "CUDAExecutionProvider" in providers() else -1
+        chosen = providers()
+        self.detector = get_model(str(self.pack.detector), providers=chosen, sess_options=detector_options)
+        self.recognizer = get_model(str(self.pack.recognizer), providers=chosen)
+        ctx_id = 0 if "CUDAExecutionProvider" in chosen else -1
         self.detector.prepare(ctx_id=ctx_id, input_size=(det_long_side, det_long_side), det_thresh=det_thresh)
         self.recognizer.prepare(ctx_id=ctx_id)
 
