@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .episode import EpisodeIdError, validate_episode_id
+from .instance import prepare_dagster_home
 from .pipeline import PipelineError, process_episode, read_progress
 from .settings import settings
 from .vision.faces import ModelPackError, find_model_pack
@@ -64,6 +65,19 @@ def demo(storage: Path | None, seconds: float) -> None:
     episode = load_or_build_sample(video, duration_s=seconds)
     run(video, DEMO_EPISODE, root, SAMPLE_FPS, None)
     console.print(f"against the sample's truth: {evaluate(ArtifactStore(root=str(root)), DEMO_EPISODE, episode).summary()}")
+
+
+@main.command("dagster-home")
+def dagster_home() -> None:
+    """Write $DAGSTER_HOME/dagster.yaml from the repo's dagster.yaml, with Postgres storage when DATABASE_URL is set."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        fail("DAGSTER_HOME is not set: point it at the folder of the Dagster instance")
+    try:
+        instance = prepare_dagster_home(Path(home), settings().database_url)
+    except Exception as exc:  # noqa: BLE001 - a bad URL or an unreachable database: one line, not a traceback
+        fail(f"cannot prepare the Dagster instance in {home}: {str(exc).splitlines()[0]}")
+    console.print(f"Dagster instance ready in {home} (storage: {type(instance.run_storage).__name__})")
 
 
 def run(video: Path, ep_id: str, storage: Path | None, fps: float, models: Path | None) -> None:

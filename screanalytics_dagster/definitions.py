@@ -1,21 +1,16 @@
-"""The one Definitions object: assets, jobs and resources."""
+"""The one Definitions object: assets, operation jobs, executor and resources."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from dagster import AssetSelection, Definitions, define_asset_job
+from dagster import Definitions
 
-from .assets import episode_assets, episodes
+from .assets import episode_assets
+from .executors import step_executor
+from .jobs import operation_jobs
 from .resources import ArtifactStore, FaceModels
 from .settings import settings
-
-process_episode = define_asset_job(
-    "process_episode",
-    selection=AssetSelection.assets(*episode_assets),
-    partitions_def=episodes,
-    tags={"operation": "process"},
-)
 
 
 def resources(storage_root: str | None = None, models_dir: str | None = None) -> dict:
@@ -25,4 +20,10 @@ def resources(storage_root: str | None = None, models_dir: str | None = None) ->
     return {"store": ArtifactStore(root=root), "models": FaceModels(model_dir=models_dir or config.models_dir)}
 
 
-defs = Definitions(assets=episode_assets, jobs=[process_episode], resources=resources())
+def build_definitions() -> Definitions:
+    """Definitions for the settings of this process; the executor is also what UI launches and backfills use."""
+    config = settings()
+    return Definitions(assets=episode_assets, jobs=operation_jobs(config), executor=step_executor(config), resources=resources())
+
+
+defs = build_definitions()

@@ -1,4 +1,4 @@
-"""Run the process_episode job for one episode on this machine, through a Dagster instance."""
+"""Run an operation's job for one episode in this process, through a Dagster instance."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pyarrow as pa
 from dagster import DagsterInstance
 
 from .definitions import defs, resources
+from .jobs import job_name, run_tags
 from .resources import ArtifactStore, episode_key
 
 
@@ -28,6 +29,34 @@ def local_instance(root: Path) -> DagsterInstance:
     return DagsterInstance.from_config(str(home))
 
 
+def run_operation(
+    ep_id: str,
+    operation: str,
+    root: Path,
+    run_config: dict | None = None,
+    run_id: str | None = None,
+    models_dir: str | None = None,
+    instance: DagsterInstance | None = None,
+) -> None:
+    """Register the episode partition and run an operation's job in this process; PipelineError when it fails."""
+    instance = instance or local_instance(root)
+    instance.add_dynamic_partitions("episodes", [ep_id])
+    result = defs.resolve_job_def(job_name(operation)).execute_in_process(
+        run_config={"loggers": {"console": {"config": {"log_level": LOG_LEVEL}}}, **(run_config or {})},
+        instance=instance,
+        partition_key=ep_id,
+        raise_on_error=False,
+        run_id=run_id,
+        tags=run_tags(ep_id, operation),
+        resources=resources(str(root), models_dir),
+    )
+    if not result.success:
+        failures = [e for e in result.all_events if e.is_step_failure]
+        if not failures:
+            raise PipelineError(f"{ep_id}: {operation} failed")
+        raise PipelineError(f"{ep_id}: step {failures[0].step_key} failed: {step_error(failures[0])}")
+
+
 def process_episode(
     ep_id: str,
     root: Path,
@@ -36,26 +65,9 @@ def process_episode(
     models_dir: str | None = None,
     instance: DagsterInstance | None = None,
 ) -> pa.Table:
-    """Register the episode partition, materialize its six assets in-process, return its screen time."""
-    instance = instance or local_instance(root)
-    instance.add_dynamic_partitions("episodes", [ep_id])
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": LOG_LEVEL}}}}
-    if sample_fps:
-        run_config["ops"] = {"faces": {"config": {"sample_fps": sample_fps}}}
-    result = defs.resolve_job_def("process_episode").execute_in_process(
-        run_config=run_config,
-        instance=instance,
-        partition_key=ep_id,
-        raise_on_error=False,
-        run_id=run_id,
-        tags={"episode": ep_id, "operation": "process"},
-        resources=resources(str(root), models_dir),
-    )
-    if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure]
-        if not failures:
-            raise PipelineError(f"{ep_id}: run failed")
-        raise PipelineError(f"{ep_id}: step {failures[0].step_key} failed: {step_error(failures[0])}")
+    """Materialize the six assets of an episode in this process and return its screen time."""
+    run_config = {"ops": {"faces": {"config": {"sample_fps": sample_fps}}}} if sample_fps else None
+    run_operation(ep_id, "process", root, run_config, run_id, models_dir, instance)
     return ArtifactStore(root=str(root)).read_table(episode_key(ep_id, "screentime.parquet"))
 
 

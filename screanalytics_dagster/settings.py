@@ -6,10 +6,14 @@ from pydantic_settings import BaseSettings
 
 
 class Settings(BaseSettings):
-    """Where artifacts live and which face models to use."""
+    """Where artifacts live, which face models to use, and where the services are."""
 
     storage_root: str = "./data"
     models_dir: str | None = None
+    redis_url: str | None = None  # set: steps run on dagster-celery workers with this broker and backend
+    database_url: str | None = None  # set: the Dagster instance lives in this Postgres database
+    job_soft_time_limit_s: int = 20 * 60
+    job_time_limit_s: int = 30 * 60
 
 
 def settings() -> Settings:

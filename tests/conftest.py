@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from dagster import DagsterInstance
 from screanalytics_dagster.pipeline import process_episode
 from screanalytics_dagster.resources import ArtifactStore
 from screanalytics_dagster.sample_episode import SampleEpisode, load_or_build_sample
+
+pytest_plugins = ["stack_fixtures"]
 
 TEST_EPISODE = "testshow-s01e01"
 TEST_SECONDS = 60.0
@@ -54,3 +57,10 @@ def processed_episode(tmp_path_factory, sample_episode) -> Processed:
     instance = DagsterInstance.ephemeral()
     process_episode(TEST_EPISODE, root, instance=instance)
     return Processed(ArtifactStore(root=str(root)), TEST_EPISODE, instance)
+
+
+@pytest.fixture
+def copied_episode(processed_episode, tmp_path) -> Processed:
+    """A private copy of the processed episode's storage, free to change, with a fresh instance."""
+    shutil.copytree(processed_episode.root, tmp_path / "root", symlinks=True)
+    return Processed(ArtifactStore(root=str(tmp_path / "root")), processed_episode.ep_id, DagsterInstance.ephemeral())

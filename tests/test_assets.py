@@ -1,7 +1,5 @@
 """The six assets: the artifact contract, metadata, checks, manual names and the show facebank."""
 
-import shutil
-
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -104,13 +102,6 @@ def test_asset_checks_pass_on_the_sample(processed_episode, asset, check):
     record = processed_episode.instance.event_log_storage.get_latest_asset_check_execution_by_key([AssetCheckKey(AssetKey(asset), check)])
     evaluation = record[AssetCheckKey(AssetKey(asset), check)].event.dagster_event.event_specific_data
     assert evaluation.passed
-
-
-@pytest.fixture
-def copied_episode(processed_episode, tmp_path) -> Processed:
-    """A private copy of the processed episode's storage, free to change."""
-    shutil.copytree(processed_episode.root, tmp_path / "root", symlinks=True)
-    return Processed(ArtifactStore(root=str(tmp_path / "root")), processed_episode.ep_id, DagsterInstance.ephemeral())
 
 
 def test_screentime_gap_tolerance_is_configurable(copied_episode):

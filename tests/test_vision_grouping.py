@@ -1,10 +1,14 @@
+import json
+
 import numpy as np
 import pytest
 
 from screanalytics_dagster.vision.grouping import (
     Assignment,
+    assignments_json,
     group_clusters,
     match_facebank,
+    merge_assignments,
     parse_assignments,
     person_slug,
     resolve_manual,
@@ -13,6 +17,7 @@ from screanalytics_dagster.vision.tables import SOURCES
 
 E = np.eye(4)
 CLUSTERS = {"c00001": np.array([1, 2, 3]), "c00004": np.array([4])}
+TRACK_FACES = {1: np.array([10, 11]), 2: np.array([20]), 3: np.array([30]), 4: np.array([40, 41])}
 
 
 def unit(*v):
@@ -37,16 +42,40 @@ def conflict(n, *pairs):
     ],
 )
 def test_resolve_manual_names(assignments, expected):
-    names, stale = resolve_manual(assignments, CLUSTERS)
+    names, stale = resolve_manual(assignments, CLUSTERS, TRACK_FACES)
     assert names == expected
     assert stale == []
 
 
 def test_resolve_manual_reports_stale_assignments():
     stale_cluster, stale_track = Assignment("Lisa", cluster_id="c00009"), Assignment("Kyle", track_id=99)
-    names, stale = resolve_manual([stale_cluster, Assignment("Dorit", track_id=4), stale_track], CLUSTERS)
+    names, stale = resolve_manual([stale_cluster, Assignment("Dorit", track_id=4), stale_track], CLUSTERS, TRACK_FACES)
     assert names == {"c00004": "Dorit"}
     assert stale == [stale_cluster, stale_track]
+
+
+def test_merged_assignments_are_anchored_to_faces_and_newer_ones_take_over():
+    stored = merge_assignments([], [Assignment("Lisa", cluster_id="c00001")], CLUSTERS, TRACK_FACES)
+    assert stored == [Assignment("Lisa", "c00001", None, (10, 11, 20, 30))]
+    merged = merge_assignments(stored, [Assignment("Kyle", track_id=2)], CLUSTERS, TRACK_FACES)
+    assert merged == [Assignment("Lisa", "c00001", None, (10, 11, 30)), Assignment("Kyle", None, 2, (20,))]
+    assert merge_assignments(merged, [Assignment("Kyle", cluster_id="c00001")], CLUSTERS, TRACK_FACES) == [
+        Assignment("Kyle", "c00001", None, (10, 11, 20, 30))
+    ]
+
+
+def test_anchored_names_survive_new_track_and_cluster_ids():
+    stored = merge_assignments([], [Assignment("Lisa", cluster_id="c00001"), Assignment("Dorit", track_id=4)], CLUSTERS, TRACK_FACES)
+    retracked = {7: np.array([10, 11, 20]), 8: np.array([30, 40, 41]), 9: np.array([99])}
+    names, stale = resolve_manual(stored, {"c00007": np.array([7]), "c00008": np.array([8, 9])}, retracked)
+    assert names == {"c00007": "Lisa", "c00008": "Dorit"}
+    assert stale == []
+
+
+@pytest.mark.parametrize("assignment", [Assignment("Lisa", cluster_id="c00009"), Assignment("Kyle", track_id=99)])
+def test_merging_an_unknown_cluster_or_track_is_an_error(assignment):
+    with pytest.raises(ValueError, match="unknown in this episode's clustering"):
+        merge_assignments([], [assignment], CLUSTERS, TRACK_FACES)
 
 
 BANK_NAMES = ["Lisa", "Kyle"]
@@ -139,6 +168,11 @@ def test_parse_assignments_valid():
     assert parse_assignments([]) == []
 
 
+def test_stored_assignments_read_back():
+    stored = [Assignment("Lisa", "c00001", None, (10, 11)), Assignment("Kyle", None, 2, (20,))]
+    assert parse_assignments(json.loads(json.dumps(assignments_json(stored)))) == stored
+
+
 @pytest.mark.parametrize(
     "value, message",
     [
@@ -154,6 +188,7 @@ def test_parse_assignments_valid():
         ([{"track_id": "1", "cast_name": "Lisa"}], "track_id must be an integer"),
         ([{"track_id": 1.0, "cast_name": "Lisa"}], "track_id must be an integer"),
         ([{"track_id": True, "cast_name": "Lisa"}], "track_id must be an integer"),
+        ([{"track_id": 1, "cast_name": "Lisa", "face_ids": [1, "2"]}], "face_ids must be a list of integers"),
     ],
 )
 def test_parse_assignments_rejects(value, message):

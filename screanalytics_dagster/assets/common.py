@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from dagster import AssetExecutionContext, DynamicPartitionsDefinition
+from dagster import AssetExecutionContext, DagsterRunStatus, DynamicPartitionsDefinition
 
 from ..episode import validate_episode_id
 from ..resources import ArtifactStore, episode_key
@@ -16,6 +16,11 @@ from ..vision.clustering import co_occurrence
 episodes = DynamicPartitionsDefinition(name="episodes")
 
 PROGRESS_EVERY_S = 1.0
+STOPPING = (DagsterRunStatus.CANCELING, DagsterRunStatus.CANCELED, DagsterRunStatus.FAILURE)
+
+
+class RunCancelled(Exception):
+    """The step's run was cancelled or failed while the step was running."""
 
 
 def episode_of(context: AssetExecutionContext) -> str:
@@ -24,9 +29,14 @@ def episode_of(context: AssetExecutionContext) -> str:
 
 
 def progress_reporter(context: AssetExecutionContext, store: ArtifactStore):
-    """A callback(done, total, message) that logs and stores the step's progress, at most once a second."""
+    """A callback(done, total, message) that stores the step's progress and stops the step when its run is cancelled.
+
+    Runs at most once a second. Dagster revokes a cancelled run's Celery tasks without stopping the ones
+    already running, so a long step must notice by itself: the callback raises RunCancelled.
+    """
     step = context.op_execution_context.op.name
-    key = f"runs/{context.run.run_id}/progress.json"
+    run_id = context.run.run_id
+    key = f"runs/{run_id}/progress.json"
     last = [0.0]
 
     def report(done: int, total: int, message: str) -> None:
@@ -34,6 +44,9 @@ def progress_reporter(context: AssetExecutionContext, store: ArtifactStore):
         if now - last[0] < PROGRESS_EVERY_S and done < total:
             return
         last[0] = now
+        run = context.instance.get_run_by_id(run_id)
+        if run is not None and run.status in STOPPING:
+            raise RunCancelled(f"run {run_id} is {run.status.value.lower()}: {step} stopped at {message}")
         fraction = round(done / total, 4) if total else 1.0
         store.write_json(key, {"step": step, "progress": fraction, "message": message, "updated_at": time.time()})
         context.log.info(f"{step}: {fraction:.0%} {message}")

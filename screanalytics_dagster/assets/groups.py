@@ -1,6 +1,7 @@
 """groups: each cluster's person, from manual names, the show's facebank and automatic merging."""
 
 import time
+from typing import Optional
 
 import numpy as np
 import pyarrow as pa
@@ -10,18 +11,35 @@ from dagster import AssetExecutionContext, Config, MaterializeResult, asset
 from ..episode import show_of
 from ..resources import ArtifactStore, episode_key, facebank_key
 from ..vision import tables
-from ..vision.grouping import FACEBANK_SIM, GROUP_SIM, group_clusters, parse_assignments, resolve_manual
+from ..vision.grouping import (
+    FACEBANK_SIM,
+    GROUP_SIM,
+    assignments_json,
+    group_clusters,
+    merge_assignments,
+    parse_assignments,
+    resolve_manual,
+)
 from .clusters import clusters
 from .common import episode_of, episodes, load_tracks
 
 MANUAL_ASSIGNMENTS = "manual_assignments.json"
 
 
+class NamedTarget(Config):
+    """A reviewer's name for one cluster or one track."""
+
+    cast_name: str
+    cluster_id: Optional[str] = None
+    track_id: Optional[int] = None
+
+
 class GroupsConfig(Config):
-    """Similarity thresholds for merging clusters and for facebank names."""
+    """Similarity thresholds for merging clusters and facebank names; manual_assign's new names."""
 
     merge_threshold: float = GROUP_SIM
     facebank_threshold: float = FACEBANK_SIM
+    assignments: list[NamedTarget] = []
 
 
 @asset(partitions_def=episodes, group_name="episode", deps=[clusters])
@@ -41,8 +59,13 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: Artifact
     counts = membership @ track_table.counts
     conflicts = (membership @ track_table.conflicts @ membership.T) > 0
 
+    track_faces = dict(zip(track_table.track_ids.tolist(), track_table.face_ids))
     assignments = parse_assignments(store.read_json(episode_key(ep_id, MANUAL_ASSIGNMENTS), default=[]))
-    manual, stale = resolve_manual(assignments, cluster_tracks)
+    if config.assignments:
+        new = parse_assignments([a.model_dump(exclude_none=True) for a in config.assignments])
+        assignments = merge_assignments(assignments, new, cluster_tracks, track_faces)
+        store.write_json(episode_key(ep_id, MANUAL_ASSIGNMENTS), assignments_json(assignments))
+    manual, stale = resolve_manual(assignments, cluster_tracks, track_faces)
     for a in stale:
         context.log.warning(f"manual assignment names nothing in this clustering: {a}")
     show = show_of(ep_id)
@@ -71,7 +94,9 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: Artifact
             **{f"n_{s}": sources.count(s) for s in tables.SOURCES},
             "n_stale_assignments": len(stale),
             "facebank_size": len(bank),
-            **config.model_dump(),
+            "merge_threshold": config.merge_threshold,
+            "facebank_threshold": config.facebank_threshold,
+            "n_new_assignments": len(config.assignments),
             "seconds": round(time.perf_counter() - started, 2),
         }
     )

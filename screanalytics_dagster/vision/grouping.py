@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -15,11 +16,12 @@ FACEBANK_SIM = 0.45  # a cluster takes a facebank name above this cosine to one 
 
 @dataclass(frozen=True)
 class Assignment:
-    """A reviewer's naming of a cluster or a track."""
+    """A reviewer's naming of a cluster or a track, anchored to its faces so that it outlives re-clustering."""
 
     cast_name: str
     cluster_id: str | None = None
     track_id: int | None = None
+    face_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,26 +39,53 @@ def person_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed"
 
 
-def resolve_manual(assignments: list[Assignment], cluster_tracks: dict[str, np.ndarray]) -> tuple[dict[str, str], list[Assignment]]:
+def anchor(assignment: Assignment, cluster_tracks: dict[str, np.ndarray], track_faces: dict[int, np.ndarray]) -> Assignment:
+    """The assignment with the faces its cluster or track holds now (none when that id no longer exists)."""
+    if assignment.cluster_id is not None:
+        tracks = cluster_tracks.get(assignment.cluster_id, np.zeros(0, np.int64)).tolist()
+    else:
+        tracks = [assignment.track_id] if assignment.track_id in track_faces else []
+    faces = sorted(int(f) for t in tracks for f in track_faces[int(t)])
+    return Assignment(assignment.cast_name, assignment.cluster_id, assignment.track_id, tuple(faces))
+
+
+def merge_assignments(
+    stored: list[Assignment], new: list[Assignment], cluster_tracks: dict[str, np.ndarray], track_faces: dict[int, np.ndarray]
+) -> list[Assignment]:
+    """Stored assignments with new ones added; a new one takes its faces from any older one. Unknown ids raise."""
+    anchored = [anchor(a, cluster_tracks, track_faces) for a in new]
+    unknown = [a.cluster_id if a.cluster_id is not None else f"track {a.track_id}" for a in anchored if not a.face_ids]
+    if unknown:
+        raise ValueError(f"unknown in this episode's clustering: {', '.join(map(str, unknown))}")
+    taken = {f for a in anchored for f in a.face_ids}
+    kept = []
+    for a in stored:
+        faces = tuple(f for f in a.face_ids if f not in taken)
+        if faces or not a.face_ids:
+            kept.append(Assignment(a.cast_name, a.cluster_id, a.track_id, faces))
+    return kept + anchored
+
+
+def resolve_manual(
+    assignments: list[Assignment], cluster_tracks: dict[str, np.ndarray], track_faces: dict[int, np.ndarray]
+) -> tuple[dict[str, str], list[Assignment]]:
     """Cluster id -> cast name, and the assignments naming nothing that exists now.
 
-    A cluster-level name wins; otherwise the most frequent name among its assigned tracks.
+    Each assignment names its anchored faces (later ones win); a cluster takes the name most of its named faces
+    carry. An assignment without anchors names the faces its cluster or track holds now.
     """
-    owner = {int(t): cid for cid, tracks in cluster_tracks.items() for t in tracks}
-    direct: dict[str, str] = {}
-    votes: dict[str, dict[str, int]] = {}
+    cluster_of_face = {int(f): cid for cid, tracks in cluster_tracks.items() for t in tracks.tolist() for f in track_faces[int(t)].tolist()}
+    name_of_face: dict[int, str] = {}
     stale = []
     for a in assignments:
-        if a.cluster_id is not None and a.cluster_id in cluster_tracks:
-            direct[a.cluster_id] = a.cast_name
-        elif a.track_id is not None and a.track_id in owner:
-            tally = votes.setdefault(owner[a.track_id], {})
-            tally[a.cast_name] = tally.get(a.cast_name, 0) + 1
-        else:
+        faces = [f for f in (a.face_ids or anchor(a, cluster_tracks, track_faces).face_ids) if f in cluster_of_face]
+        if not faces:
             stale.append(a)
-    names = {cid: max(tally, key=tally.get) for cid, tally in votes.items()}
-    names.update(direct)
-    return names, stale
+        name_of_face.update(dict.fromkeys(faces, a.cast_name))
+    tallies: dict[str, Counter] = {}
+    for face, name in name_of_face.items():
+        tallies.setdefault(cluster_of_face[face], Counter())[name] += 1
+    return {cid: tally.most_common(1)[0][0] for cid, tally in tallies.items()}, stale
 
 
 def match_facebank(
@@ -134,7 +163,7 @@ def group_clusters(
 
 
 def parse_assignments(value: object) -> list[Assignment]:
-    """Assignments from JSON-like data: a list of {cluster_id | track_id, cast_name}."""
+    """Assignments from JSON-like data: a list of {cluster_id | track_id, cast_name[, face_ids]}."""
     if not isinstance(value, list):
         raise ValueError("manual assignments must be a list of {cluster_id | track_id, cast_name}")
     parsed = []
@@ -148,5 +177,13 @@ def parse_assignments(value: object) -> list[Assignment]:
             raise ValueError(f"assignment {i}: cluster_id must be a string")
         if track_id is not None and (not isinstance(track_id, int) or isinstance(track_id, bool)):
             raise ValueError(f"assignment {i}: track_id must be an integer")
-        parsed.append(Assignment(item["cast_name"].strip(), cluster_id, track_id))
+        face_ids = item.get("face_ids", [])
+        if not isinstance(face_ids, list) or not all(isinstance(f, int) and not isinstance(f, bool) for f in face_ids):
+            raise ValueError(f"assignment {i}: face_ids must be a list of integers")
+        parsed.append(Assignment(item["cast_name"].strip(), cluster_id, track_id, tuple(face_ids)))
     return parsed
+
+
+def assignments_json(assignments: list[Assignment]) -> list[dict]:
+    """Assignments as stored: what parse_assignments reads back."""
+    return [{**asdict(a), "face_ids": list(a.face_ids)} for a in assignments]

@@ -1,0 +1,79 @@
+"""The long-running processes of the system and the commands that start them: webserver, daemon, Celery worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WORKSPACE = REPO / "workspace.yaml"
+WORKER_CONFIG = REPO / "celery_worker.yaml"
+QUEUES = ("dagster", "vision")  # vision: the heavy steps (faces, embeddings), see their dagster-celery/queue tag
+
+
+def webserver_command(host: str, port: int) -> list[str]:
+    """The Dagster UI and GraphQL endpoint."""
+    return ["dagster-webserver", "-w", str(WORKSPACE), "-h", host, "-p", str(port)]
+
+
+def daemon_command() -> list[str]:
+    """The Dagster daemon: run queue, run monitoring, schedules, sensors, backfills."""
+    return ["dagster-daemon", "run", "-w", str(WORKSPACE)]
+
+
+def worker_command(name: str, concurrency: int, queues: tuple[str, ...] = QUEUES) -> list[str]:
+    """A dagster-celery worker taking steps from queues, concurrency steps at a time."""
+    # One comma-separated -q: Celery keeps only the last of several -Q options.
+    return [
+        "dagster-celery", "worker", "start", "-A", "dagster_celery.app", "-y", str(WORKER_CONFIG),
+        "-q", ",".join(queues), "-n", name, "--", f"--concurrency={concurrency}",
+    ]
+
+
+@dataclass
+class Processes:
+    """Processes started in their own session (so each can be stopped with all its children), logs in log_dir."""
+
+    log_dir: Path
+    env: dict[str, str]
+    started: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def start(self, name: str, command: list[str]) -> subprocess.Popen:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps writing to it
+        bin_dir = str(Path(sys.executable).parent)
+        env = {**os.environ, **self.env, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.started[name] = process
+        return process
+
+    def check(self) -> None:
+        """RuntimeError naming a started process that has exited, with the end of its log."""
+        for name, process in self.started.items():
+            if process.poll() is not None:
+                tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{name} exited with status {process.returncode}:\n{tail}")
+
+    def stop(self, timeout_s: float = 20.0) -> None:
+        """SIGTERM each process group, SIGKILL what is still there after timeout_s."""
+        for process in self.started.values():
+            _signal_group(process, signal.SIGTERM)
+        for process in self.started.values():
+            try:
+                process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+            _signal_group(process, signal.SIGKILL)  # children that outlived their parent
+        self.started.clear()
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass

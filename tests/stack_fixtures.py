@@ -1,0 +1,103 @@
+"""Fixtures for the distributed path: Redis, Postgres, and a stack of Dagster webserver, daemon and Celery worker."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+from dagster import DagsterInstance, DagsterRunStatus
+
+from screanalytics_dagster.instance import prepare_dagster_home
+from screanalytics_dagster.pipeline import step_error
+from screanalytics_dagster.runs import RunClient
+from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database, wait_until
+from screanalytics_dagster.stack import Processes, daemon_command, webserver_command, worker_command
+
+TEST_REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")  # a database of its own on a shared server
+FINISHED = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    """A Redis database for the tests, its Celery queues empty."""
+    with redis_server(tmp_path_factory.mktemp("redis"), TEST_REDIS) as url:
+        client = redis.Redis.from_url(url)
+        client.delete("dagster", "vision", *client.keys("screenalytics:*"))
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory) -> Iterator[str]:
+    """An empty Postgres database of this test session."""
+    with postgres_server(tmp_path_factory.mktemp("postgres")) as server, scratch_database(server, f"screanalytics_test_{os.getpid()}") as url:
+        yield url
+
+
+@dataclass
+class Stack:
+    """The distributed system on loopback: its storage root, instance, run client and logs."""
+
+    root: Path
+    instance: DagsterInstance
+    client: RunClient
+    logs: Path
+
+    def wait(self, run_id: str, timeout_s: float = 300.0, until=FINISHED) -> DagsterRunStatus:
+        """The run's status once it is in until (finished by default)."""
+        wait_until(lambda: self.client.run(run_id).status in until, f"run {run_id} reaching {[s.value for s in until]}", timeout_s)
+        return self.client.run(run_id).status
+
+    def messages(self, run_id: str) -> list[tuple[str | None, str]]:
+        """(step, message) of each event of a run; a step failure's message is its root cause."""
+        found = []
+        for record in self.instance.all_logs(run_id):
+            event = record.dagster_event
+            if event is not None and event.is_step_failure:
+                found.append((record.step_key, step_error(event)))
+            else:
+                found.append((record.step_key, event.message if event is not None and event.message else record.user_message))
+        return found
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, redis_url, postgres_url) -> Iterator[Stack]:
+    """Webserver, daemon and one Celery worker (concurrency 1) on a Postgres instance and a local storage root."""
+    base = tmp_path_factory.mktemp("stack")
+    home, root, logs = base / "dagster_home", base / "storage", base / "logs"
+    root.mkdir()
+    env = {"DAGSTER_HOME": str(home), "DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "STORAGE_ROOT": str(root)}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # this process reads the same instance
+    instance = prepare_dagster_home(home, postgres_url)
+    port = free_port()
+    processes = Processes(logs, env)
+    processes.start("daemon", daemon_command())
+    processes.start("webserver", webserver_command("127.0.0.1", port))
+    processes.start("worker", worker_command("tests", concurrency=1))
+    try:
+        wait_until(lambda: processes.check() or _answers(f"http://127.0.0.1:{port}/server_info"), "dagster-webserver", 120)
+        wait_until(lambda: processes.check() or "ready." in (logs / "worker.log").read_text(errors="replace"), "celery worker", 120)
+        yield Stack(root, instance, RunClient(instance, "127.0.0.1", port), logs)
+    finally:
+        processes.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.RequestException:
+        return False
