@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dagster import AssetSelection, Definitions, define_asset_job
 
 from .assets import episode_assets, episodes
-from .resources import ArtifactStore, FaceModels
-from .settings import settings
+from .resources import BaseArtifactStore, FaceModels
+from .settings import artifact_store, settings
 
 process_episode = define_asset_job(
     "process_episode",
@@ -18,11 +16,9 @@ process_episode = define_asset_job(
 )
 
 
-def resources(storage_root: str | None = None, models_dir: str | None = None) -> dict:
-    """The resources for a storage root and model directory (defaults from the environment)."""
-    config = settings()
-    root = str(Path(storage_root or config.storage_root).resolve())
-    return {"store": ArtifactStore(root=root), "models": FaceModels(model_dir=models_dir or config.models_dir)}
+def resources(storage_root: str | None = None, models_dir: str | None = None, store: BaseArtifactStore | None = None) -> dict:
+    """The resources: store (default: the one the settings choose, local under storage_root) and face models."""
+    return {"store": store or artifact_store(storage_root), "models": FaceModels(model_dir=models_dir or settings().models_dir)}
 
 
 defs = Definitions(assets=episode_assets, jobs=[process_episode], resources=resources())

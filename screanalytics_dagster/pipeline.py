@@ -9,7 +9,8 @@ import pyarrow as pa
 from dagster import DagsterInstance
 
 from .definitions import defs, resources
-from .resources import ArtifactStore, episode_key
+from .resources import BaseArtifactStore, episode_key
+from .settings import artifact_store
 
 
 LOG_LEVEL = "WARNING"  # the progress bar tells what happens; the event log keeps the details
@@ -35,8 +36,10 @@ def process_episode(
     sample_fps: float | None = None,
     models_dir: str | None = None,
     instance: DagsterInstance | None = None,
+    store: BaseArtifactStore | None = None,
 ) -> pa.Table:
-    """Register the episode partition, materialize its six assets in-process, return its screen time."""
+    """Materialize the episode's six assets in-process into store (default: the settings' store under root); return its screen time."""
+    store = store or artifact_store(str(root))
     instance = instance or local_instance(root)
     instance.add_dynamic_partitions("episodes", [ep_id])
     run_config: dict = {"loggers": {"console": {"config": {"log_level": LOG_LEVEL}}}}
@@ -49,14 +52,14 @@ def process_episode(
         raise_on_error=False,
         run_id=run_id,
         tags={"episode": ep_id, "operation": "process"},
-        resources=resources(str(root), models_dir),
+        resources=resources(models_dir=models_dir, store=store),
     )
     if not result.success:
         failures = [e for e in result.all_events if e.is_step_failure]
         if not failures:
             raise PipelineError(f"{ep_id}: run failed")
         raise PipelineError(f"{ep_id}: step {failures[0].step_key} failed: {step_error(failures[0])}")
-    return ArtifactStore(root=str(root)).read_table(episode_key(ep_id, "screentime.parquet"))
+    return store.read_table(episode_key(ep_id, "screentime.parquet"))
 
 
 def step_error(event) -> str:
@@ -66,7 +69,3 @@ def step_error(event) -> str:
         error = error.cause
     return error.message.strip().splitlines()[0].split(": ", 1)[-1]  # drop the "module.Class: " prefix
 
-
-def read_progress(root: Path, run_id: str) -> dict | None:
-    """The latest progress a run's steps reported, if any."""
-    return ArtifactStore(root=str(root)).read_json(f"runs/{run_id}/progress.json")

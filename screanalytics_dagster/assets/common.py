@@ -9,7 +9,7 @@ import numpy as np
 from dagster import AssetExecutionContext, DynamicPartitionsDefinition
 
 from ..episode import validate_episode_id
-from ..resources import ArtifactStore, episode_key
+from ..resources import BaseArtifactStore, episode_key, progress_key
 from ..vision import tables
 from ..vision.clustering import co_occurrence
 
@@ -23,10 +23,10 @@ def episode_of(context: AssetExecutionContext) -> str:
     return validate_episode_id(context.partition_key)
 
 
-def progress_reporter(context: AssetExecutionContext, store: ArtifactStore):
+def progress_reporter(context: AssetExecutionContext, store: BaseArtifactStore):
     """A callback(done, total, message) that logs and stores the step's progress, at most once a second."""
     step = context.op_execution_context.op.name
-    key = f"runs/{context.run.run_id}/progress.json"
+    key = progress_key(context.run.run_id)
     last = [0.0]
 
     def report(done: int, total: int, message: str) -> None:
@@ -54,7 +54,7 @@ class TrackTable:
     conflicts: np.ndarray  # (T,T) tracks seen in the same frame
 
 
-def load_tracks(store: ArtifactStore, ep_id: str) -> TrackTable:
+def load_tracks(store: BaseArtifactStore, ep_id: str) -> TrackTable:
     """The episode's tracks, their appearance sums and which tracks co-occur."""
     tracks = store.read_table(episode_key(ep_id, "tracks.parquet"))
     faces = store.read_table(episode_key(ep_id, "faces.parquet"), columns=["face_id", "frame_idx"])
