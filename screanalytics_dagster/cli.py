@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 import threading
 import uuid
@@ -16,8 +14,8 @@ from rich.table import Table
 
 from .episode import EpisodeIdError, validate_episode_id
 from .instance import prepare_dagster_home
-from .pipeline import PipelineError, process_episode, read_progress
-from .settings import settings
+from .resources import S3_ERRORS, BaseArtifactStore, progress_key
+from .settings import SettingsError, artifact_store, settings
 from .vision.faces import ModelPackError, find_model_pack
 from .vision.video import SAMPLE_FPS, VideoError, probe
 
@@ -55,7 +53,6 @@ def process(video: Path, ep_id: str, storage: Path | None, fps: float, models: P
 def demo(storage: Path | None, seconds: float) -> None:
     """Build a sample episode from photos shipped with the models, process it, score it against its truth."""
     from .evaluation import evaluate
-    from .resources import ArtifactStore
     from .sample_episode import load_or_build_sample
 
     root = Path(storage or settings().storage_root).resolve()
@@ -63,8 +60,8 @@ def demo(storage: Path | None, seconds: float) -> None:
     if not video.is_file():
         console.print(f"building a {seconds:.0f} s sample episode at {video} ...")
     episode = load_or_build_sample(video, duration_s=seconds)
-    run(video, DEMO_EPISODE, root, SAMPLE_FPS, None)
-    console.print(f"against the sample's truth: {evaluate(ArtifactStore(root=str(root)), DEMO_EPISODE, episode).summary()}")
+    store = run(video, DEMO_EPISODE, root, SAMPLE_FPS, None)
+    console.print(f"against the sample's truth: {evaluate(store, DEMO_EPISODE, episode).summary()}")
 
 
 @main.command("dagster-home")
@@ -80,25 +77,29 @@ def dagster_home() -> None:
     console.print(f"Dagster instance ready in {home} (storage: {type(instance.run_storage).__name__})")
 
 
-def run(video: Path, ep_id: str, storage: Path | None, fps: float, models: Path | None) -> None:
-    """Check the inputs, process the episode with a progress bar, print the screen-time table."""
+def run(video: Path, ep_id: str, storage: Path | None, fps: float, models: Path | None) -> BaseArtifactStore:
+    """Check the inputs, store the video, process the episode with a progress bar, print the screen-time table."""
     root = Path(storage or settings().storage_root).resolve()
     try:
+        store = artifact_store(str(root))
         validate_episode_id(ep_id)
         probe(video)
         if fps <= 0:
             raise ValueError(f"--fps must be positive, got {fps}")
         if models is not None:
             find_model_pack(models)
-        stored = place_video(video, root, ep_id)
-    except (EpisodeIdError, VideoError, ModelPackError, ValueError, OSError) as exc:
+        video_key = store.put_video(ep_id, video)
+    except (SettingsError, EpisodeIdError, VideoError, ModelPackError, ValueError, OSError, *S3_ERRORS) as exc:
         fail(str(exc))
+    # Imported after the settings check: importing it builds the Definitions, which would fail on bad settings with a traceback.
+    from .pipeline import PipelineError, process_episode
+
     run_id = str(uuid.uuid4())
     done = threading.Event()
-    watcher = threading.Thread(target=show_progress, args=(root, run_id, done), daemon=True)
+    watcher = threading.Thread(target=show_progress, args=(store, run_id, done), daemon=True)
     watcher.start()
     try:
-        table = process_episode(ep_id, root, run_id=run_id, sample_fps=fps, models_dir=str(models) if models else None)
+        table = process_episode(ep_id, root, run_id=run_id, sample_fps=fps, models_dir=str(models) if models else None, store=store)
     except PipelineError as exc:
         done.set()
         watcher.join()
@@ -106,33 +107,17 @@ def run(video: Path, ep_id: str, storage: Path | None, fps: float, models: Path 
     done.set()
     watcher.join()
     print_screentime(table, ep_id)
-    console.print(f"video: {stored}\nartifacts: {root / 'episodes' / ep_id}")
+    console.print(f"video: {store.location(video_key)}\nartifacts: {store.location(f'episodes/{ep_id}')}")
+    return store
 
 
-def place_video(video: Path, root: Path, ep_id: str) -> Path:
-    """The video under `{root}/videos/{ep_id}{suffix}`, linked or copied there atomically."""
-    target = root / "videos" / f"{ep_id}{video.suffix.lower() or '.mp4'}"
-    if target.exists() and target.samefile(video):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for other in target.parent.glob(f"{ep_id}.*"):
-        other.unlink()
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        os.link(video, tmp)
-    except OSError:
-        shutil.copyfile(video, tmp)
-    os.replace(tmp, target)
-    return target
-
-
-def show_progress(root: Path, run_id: str, done: threading.Event) -> None:
-    """A progress bar fed by the run's progress file until done is set."""
+def show_progress(store: BaseArtifactStore, run_id: str, done: threading.Event) -> None:
+    """A progress bar fed by the run's progress report until done is set."""
     columns = (TextColumn("{task.description:<12}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TextColumn("{task.fields[message]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("starting", total=1.0, message="")
         while not done.wait(0.25):
-            state = read_progress(root, run_id)
+            state = store.read_json(progress_key(run_id))
             if state:
                 bar.update(task, description=state["step"], completed=state["progress"], message=state["message"])
 

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dagster import Definitions
 
 from .assets import episode_assets
 from .executors import step_executor
 from .jobs import operation_jobs
-from .resources import ArtifactStore, FaceModels
-from .settings import settings
+from .resources import BaseArtifactStore, FaceModels
+from .settings import artifact_store, settings
 
 
-def resources(storage_root: str | None = None, models_dir: str | None = None) -> dict:
-    """The resources for a storage root and model directory (defaults from the environment)."""
-    config = settings()
-    root = str(Path(storage_root or config.storage_root).resolve())
-    return {"store": ArtifactStore(root=root), "models": FaceModels(model_dir=models_dir or config.models_dir)}
+def resources(storage_root: str | None = None, models_dir: str | None = None, store: BaseArtifactStore | None = None) -> dict:
+    """The resources: store (default: the one the settings choose, local under storage_root) and face models."""
+    return {"store": store or artifact_store(storage_root), "models": FaceModels(model_dir=models_dir or settings().models_dir)}
 
 
 def build_definitions() -> Definitions:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .resources import ArtifactStore, episode_key
+from .resources import BaseArtifactStore, episode_key
 from .sample_episode import SampleEpisode
 from .vision.metrics import bcubed_f1, match_faces_to_truth, screen_time_errors
 
@@ -38,7 +38,7 @@ class Evaluation:
         )
 
 
-def person_of_faces(store: ArtifactStore, ep_id: str) -> dict[int, str]:
+def person_of_faces(store: BaseArtifactStore, ep_id: str) -> dict[int, str]:
     """Face id -> person id, through tracks, clusters and groups."""
     tracks = store.read_table(episode_key(ep_id, "tracks.parquet"), columns=["track_id", "face_ids"])
     clusters = store.read_table(episode_key(ep_id, "clusters.parquet"), columns=["cluster_id", "track_ids"])
@@ -56,7 +56,7 @@ def person_of_faces(store: ArtifactStore, ep_id: str) -> dict[int, str]:
     }
 
 
-def evaluate(store: ArtifactStore, ep_id: str, sample: SampleEpisode) -> Evaluation:
+def evaluate(store: BaseArtifactStore, ep_id: str, sample: SampleEpisode) -> Evaluation:
     """Compare an episode's persons and screen time with the sample's truth."""
     faces = store.read_table(episode_key(ep_id, "faces.parquet"))
     boxes = np.stack([faces.column(c).to_numpy() for c in ("x1", "y1", "x2", "y2")], axis=1)

@@ -10,7 +10,8 @@ from dagster import DagsterInstance
 
 from .definitions import defs, resources
 from .jobs import job_name, run_tags
-from .resources import ArtifactStore, episode_key
+from .resources import BaseArtifactStore, episode_key
+from .settings import artifact_store
 
 
 LOG_LEVEL = "WARNING"  # the progress bar tells what happens; the event log keeps the details
@@ -37,8 +38,9 @@ def run_operation(
     run_id: str | None = None,
     models_dir: str | None = None,
     instance: DagsterInstance | None = None,
+    store: BaseArtifactStore | None = None,
 ) -> None:
-    """Register the episode partition and run an operation's job in this process; PipelineError when it fails."""
+    """Run an operation's job on an episode in this process (store: default the settings' one under root); PipelineError when it fails."""
     instance = instance or local_instance(root)
     instance.add_dynamic_partitions("episodes", [ep_id])
     result = defs.resolve_job_def(job_name(operation)).execute_in_process(
@@ -48,7 +50,7 @@ def run_operation(
         raise_on_error=False,
         run_id=run_id,
         tags=run_tags(ep_id, operation),
-        resources=resources(str(root), models_dir),
+        resources=resources(str(root), models_dir, store),
     )
     if not result.success:
         failures = [e for e in result.all_events if e.is_step_failure]
@@ -64,11 +66,13 @@ def process_episode(
     sample_fps: float | None = None,
     models_dir: str | None = None,
     instance: DagsterInstance | None = None,
+    store: BaseArtifactStore | None = None,
 ) -> pa.Table:
     """Materialize the six assets of an episode in this process and return its screen time."""
     run_config = {"ops": {"faces": {"config": {"sample_fps": sample_fps}}}} if sample_fps else None
-    run_operation(ep_id, "process", root, run_config, run_id, models_dir, instance)
-    return ArtifactStore(root=str(root)).read_table(episode_key(ep_id, "screentime.parquet"))
+    store = store or artifact_store(str(root))
+    run_operation(ep_id, "process", root, run_config, run_id, models_dir, instance, store)
+    return store.read_table(episode_key(ep_id, "screentime.parquet"))
 
 
 def step_error(event) -> str:
@@ -78,7 +82,3 @@ def step_error(event) -> str:
         error = error.cause
     return error.message.strip().splitlines()[0].split(": ", 1)[-1]  # drop the "module.Class: " prefix
 
-
-def read_progress(root: Path, run_id: str) -> dict | None:
-    """The latest progress a run's steps reported, if any."""
-    return ArtifactStore(root=str(root)).read_json(f"runs/{run_id}/progress.json")

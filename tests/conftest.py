@@ -1,4 +1,4 @@
-"""Shared fixtures: the synthetic test episode, built once per session from shipped photos."""
+"""Shared fixtures: the synthetic test episode, built once per session from shipped photos; an S3 server on loopback."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from screanalytics_dagster.pipeline import process_episode
 from screanalytics_dagster.resources import ArtifactStore
 from screanalytics_dagster.sample_episode import SampleEpisode, load_or_build_sample
 
-pytest_plugins = ["stack_fixtures"]
+pytest_plugins = ["service_fixtures"]
 
 TEST_EPISODE = "testshow-s01e01"
 TEST_SECONDS = 60.0

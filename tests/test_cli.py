@@ -34,6 +34,44 @@ def test_process_prints_screen_time_and_writes_the_artifacts(short_episode, tmp_
     assert (tmp_path / ".dagster").is_dir()
 
 
+def use_s3(monkeypatch, server, bucket):
+    """The environment of a process whose artifacts go to bucket on server."""
+    for name, value in {
+        "STORAGE_BACKEND": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": server.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_process_with_the_s3_backend_puts_everything_in_the_bucket(short_episode, s3_server, tmp_path, monkeypatch):
+    bucket = s3_server.new_bucket()
+    use_s3(monkeypatch, s3_server, bucket)
+    result = invoke("process", short_episode.video_path, "--episode", "cli-s01e01", "--storage", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "screen time: cli-s01e01" in result.output
+    assert f"s3://{bucket}/episodes/cli-s01e01" in result.output
+    stored = s3_server.keys(bucket)
+    for name in ("faces", "embeddings", "tracks", "clusters", "groups", "screentime"):
+        assert f"episodes/cli-s01e01/{name}.parquet" in stored
+    assert "videos/cli-s01e01.mp4" in stored
+    assert not (tmp_path / "episodes").exists() and not (tmp_path / "videos").exists()
+
+
+def test_s3_backend_without_a_bucket_gets_one_clear_line(short_episode, tmp_path, monkeypatch):
+    monkeypatch.setenv("STORAGE_BACKEND", "s3")
+    monkeypatch.delenv("S3_BUCKET", raising=False)
+    result = invoke("process", short_episode.video_path, "--episode", "cli-s01e01", "--storage", tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: STORAGE_BACKEND=s3 needs S3_BUCKET, the bucket for the artifacts"
+
+
+def test_s3_backend_with_a_missing_bucket_gets_one_clear_line(short_episode, s3_server, tmp_path, monkeypatch):
+    use_s3(monkeypatch, s3_server, "no-such-bucket")
+    result = invoke("process", short_episode.video_path, "--episode", "cli-s01e01", "--storage", tmp_path)
+    assert result.exit_code == 2
+    assert "NoSuchBucket" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 def write_empty_video(path):
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, (64, 48))
     writer.release()

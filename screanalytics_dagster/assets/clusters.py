@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Config, MaterializeResult, asset
 
-from ..resources import ArtifactStore, episode_key
+from ..resources import BaseArtifactStore, episode_key
 from ..vision import tables
 from ..vision.clustering import CLUSTER_SIM, cluster_name, cluster_tracks
 from .common import episode_of, episodes, load_tracks
@@ -31,7 +31,7 @@ class ClustersConfig(Config):
         AssetCheckSpec("largest_cluster_fraction", asset="clusters", description="No cluster holds most of the faces"),
     ],
 )
-def clusters(context: AssetExecutionContext, config: ClustersConfig, store: ArtifactStore) -> MaterializeResult:
+def clusters(context: AssetExecutionContext, config: ClustersConfig, store: BaseArtifactStore) -> MaterializeResult:
     """Average-linkage clustering of tracks on their face embeddings, with cannot-link constraints."""
     ep_id = episode_of(context)
     started = time.perf_counter()

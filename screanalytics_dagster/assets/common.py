@@ -9,7 +9,7 @@ import numpy as np
 from dagster import AssetExecutionContext, DagsterRunStatus, DynamicPartitionsDefinition
 
 from ..episode import validate_episode_id
-from ..resources import ArtifactStore, episode_key
+from ..resources import BaseArtifactStore, episode_key, progress_key
 from ..vision import tables
 from ..vision.clustering import co_occurrence
 
@@ -28,7 +28,7 @@ def episode_of(context: AssetExecutionContext) -> str:
     return validate_episode_id(context.partition_key)
 
 
-def progress_reporter(context: AssetExecutionContext, store: ArtifactStore):
+def progress_reporter(context: AssetExecutionContext, store: BaseArtifactStore):
     """A callback(done, total, message) that stores the step's progress and stops the step when its run is cancelled.
 
     Runs at most once a second. Dagster revokes a cancelled run's Celery tasks without stopping the ones
@@ -36,7 +36,7 @@ def progress_reporter(context: AssetExecutionContext, store: ArtifactStore):
     """
     step = context.op_execution_context.op.name
     run_id = context.run.run_id
-    key = f"runs/{run_id}/progress.json"
+    key = progress_key(run_id)
     last = [0.0]
 
     def report(done: int, total: int, message: str) -> None:
@@ -67,7 +67,7 @@ class TrackTable:
     conflicts: np.ndarray  # (T,T) tracks seen in the same frame
 
 
-def load_tracks(store: ArtifactStore, ep_id: str) -> TrackTable:
+def load_tracks(store: BaseArtifactStore, ep_id: str) -> TrackTable:
     """The episode's tracks, their appearance sums and which tracks co-occur."""
     tracks = store.read_table(episode_key(ep_id, "tracks.parquet"))
     faces = store.read_table(episode_key(ep_id, "faces.parquet"), columns=["face_id", "frame_idx"])

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 from dagster import AssetExecutionContext, Config, MaterializeResult, asset
 
-from ..resources import ArtifactStore, FaceModels, episode_key
+from ..resources import BaseArtifactStore, FaceModels, episode_key
 from ..vision import tables
 from ..vision.boxes import DUPLICATE_IOU, DUPLICATE_MAX_CHAIN, duplicate_anchors
 from ..vision.detection import decode_crops
@@ -23,7 +23,7 @@ class EmbeddingsConfig(Config):
 
 @asset(partitions_def=episodes, group_name="episode", deps=[faces], op_tags={"dagster-celery/queue": "vision"})
 def embeddings(
-    context: AssetExecutionContext, config: EmbeddingsConfig, store: ArtifactStore, models: FaceModels
+    context: AssetExecutionContext, config: EmbeddingsConfig, store: BaseArtifactStore, models: FaceModels
 ) -> MaterializeResult:
     """Embed (batched) the aligned crops of faces that start a run of near-duplicates; `covers` lists the run."""
     ep_id = episode_of(context)

@@ -5,7 +5,7 @@ import time
 
 from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Config, MaterializeResult, asset
 
-from ..resources import ArtifactStore, FaceModels, episode_key
+from ..resources import BaseArtifactStore, FaceModels, episode_key
 from ..vision import tables
 from ..vision.detection import detect_faces
 from ..vision.video import SAMPLE_FPS, probe, sample_step
@@ -24,7 +24,7 @@ class FacesConfig(Config):
     op_tags={"dagster-celery/queue": "vision"},
     check_specs=[AssetCheckSpec("faces_found", asset="faces", description="At least one face was detected")],
 )
-def faces(context: AssetExecutionContext, config: FacesConfig, store: ArtifactStore, models: FaceModels) -> MaterializeResult:
+def faces(context: AssetExecutionContext, config: FacesConfig, store: BaseArtifactStore, models: FaceModels) -> MaterializeResult:
     """Detect faces (SCRFD) on frames sampled at sample_fps; mark shot cuts; keep aligned 112px crops."""
     ep_id = episode_of(context)
     video = store.find_video(ep_id)

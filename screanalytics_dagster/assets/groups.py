@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from dagster import AssetExecutionContext, Config, MaterializeResult, asset
 
 from ..episode import show_of
-from ..resources import ArtifactStore, episode_key, facebank_key
+from ..resources import BaseArtifactStore, episode_key, facebank_key
 from ..vision import tables
 from ..vision.grouping import (
     FACEBANK_SIM,
@@ -43,7 +43,7 @@ class GroupsConfig(Config):
 
 
 @asset(partitions_def=episodes, group_name="episode", deps=[clusters])
-def groups(context: AssetExecutionContext, config: GroupsConfig, store: ArtifactStore) -> MaterializeResult:
+def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArtifactStore) -> MaterializeResult:
     """Map clusters to persons; manually named clusters also enter the show's facebank."""
     ep_id = episode_of(context)
     started = time.perf_counter()
@@ -102,12 +102,12 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: Artifact
     )
 
 
-def _read_facebank(store: ArtifactStore, show: str) -> pa.Table:
+def _read_facebank(store: BaseArtifactStore, show: str) -> pa.Table:
     key = facebank_key(show)
     return store.read_table(key) if store.exists(key) else tables.FACEBANK.empty_table()
 
 
-def _update_facebank(store: ArtifactStore, show: str, ep_id: str, bank: pa.Table, named: list, sums: np.ndarray) -> None:
+def _update_facebank(store: BaseArtifactStore, show: str, ep_id: str, bank: pa.Table, named: list, sums: np.ndarray) -> None:
     """Replace this episode's exemplars in the show's facebank with its manually named clusters."""
     kept = bank.filter(pc.not_equal(bank.column("episode"), ep_id)) if len(bank) else bank
     if not named and len(kept) == len(bank):

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
-from ..resources import ArtifactStore, episode_key
+from ..resources import BaseArtifactStore, episode_key
 from ..vision import tables
 from ..vision.screentime import GAP_TOLERANCE, SHOT_GAP_TOLERANCE, screen_seconds
 from .common import episode_of, episodes
@@ -21,7 +21,7 @@ class ScreentimeConfig(Config):
 
 
 @asset(partitions_def=episodes, group_name="episode", deps=[groups])
-def screentime(context: AssetExecutionContext, config: ScreentimeConfig, store: ArtifactStore) -> MaterializeResult:
+def screentime(context: AssetExecutionContext, config: ScreentimeConfig, store: BaseArtifactStore) -> MaterializeResult:
     """Union of each person's track intervals, gaps under gap_tolerance filled."""
     ep_id = episode_of(context)
     started = time.perf_counter()

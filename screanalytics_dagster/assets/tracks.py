@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow as pa
 from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Config, MaterializeResult, asset
 
-from ..resources import ArtifactStore, episode_key
+from ..resources import BaseArtifactStore, episode_key
 from ..vision import tables
 from ..vision.tracking import (
     TRACK_IOU,
@@ -48,7 +48,7 @@ class TracksConfig(Config):
         )
     ],
 )
-def tracks(context: AssetExecutionContext, config: TracksConfig, store: ArtifactStore) -> MaterializeResult:
+def tracks(context: AssetExecutionContext, config: TracksConfig, store: BaseArtifactStore) -> MaterializeResult:
     """Link faces into tracks; a track never crosses a shot cut and splits where the identity changes."""
     ep_id = episode_of(context)
     started = time.perf_counter()

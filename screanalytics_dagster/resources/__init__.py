@@ -1,6 +1,18 @@
-"""Dagster resources: artifact storage and face models."""
+"""Dagster resources: artifact storage (local disk or S3) and face models."""
 
 from .models import FaceModels
-from .storage import ArtifactNotFound, ArtifactStore, episode_key, facebank_key
+from .s3 import S3_ERRORS, S3ArtifactStore
+from .storage import ArtifactNotFound, ArtifactStore, BaseArtifactStore, VideoEntry, episode_key, facebank_key, progress_key
 
-__all__ = ["ArtifactNotFound", "ArtifactStore", "FaceModels", "episode_key", "facebank_key"]
+__all__ = [
+    "ArtifactNotFound",
+    "ArtifactStore",
+    "BaseArtifactStore",
+    "FaceModels",
+    "S3ArtifactStore",
+    "S3_ERRORS",
+    "VideoEntry",
+    "episode_key",
+    "facebank_key",
+    "progress_key",
+]

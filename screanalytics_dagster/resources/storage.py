@@ -1,13 +1,16 @@
-"""Artifact storage: every file of an episode under `{root}/episodes/{ep_id}/`, written atomically."""
+"""Artifact storage: every file of an episode under `episodes/{ep_id}/`, written atomically, on local disk or S3."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -20,6 +23,11 @@ class ArtifactNotFound(FileNotFoundError):
     """An artifact that an asset needs has not been materialized."""
 
 
+def missing(key: str) -> ArtifactNotFound:
+    """The error for an artifact that is not there."""
+    return ArtifactNotFound(f"artifact missing: {key} (materialize its asset first)")
+
+
 def episode_key(ep_id: str, name: str) -> str:
     """Key of one episode artifact."""
     return f"episodes/{ep_id}/{name}"
@@ -30,7 +38,128 @@ def facebank_key(show: str) -> str:
     return f"shows/{show}/facebank.parquet"
 
 
-class ArtifactStore(ConfigurableResource):
+def progress_key(run_id: str) -> str:
+    """Key of the latest progress a run's steps reported."""
+    return f"runs/{run_id}/progress.json"
+
+
+def video_key(ep_id: str, suffix: str) -> str:
+    """Key of an episode's video."""
+    return f"videos/{ep_id}{suffix.lower() or '.mp4'}"
+
+
+@contextmanager
+def replacing(final: Path) -> Iterator[Path]:
+    """A temporary path beside final that replaces it only when the block succeeds."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class VideoEntry:
+    """A video under `videos/`: the episode id its name claims (unvalidated), its key and modification time."""
+
+    ep_id: str
+    key: str
+    mtime: float  # seconds since the epoch
+
+
+class BaseArtifactStore(ConfigurableResource, ABC):
+    """Artifacts by key (`episodes/{ep}/faces.parquet`, `videos/{ep}.mp4`, ...); the backends differ only in the primitives."""
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove key; nothing happens when it is not there."""
+
+    @abstractmethod
+    def location(self, key: str) -> str:
+        """Where key lives, for people to read."""
+
+    @abstractmethod
+    def put_file(self, key: str, path: Path) -> None:
+        """Store a local file as key."""
+
+    @abstractmethod
+    def _writing(self, key: str) -> AbstractContextManager[Path]:
+        """A local temporary path that becomes key only when the block succeeds."""
+
+    @abstractmethod
+    def _reading(self, key: str) -> AbstractContextManager[Path]:
+        """A local file with key's content for the duration of the block."""
+
+    @abstractmethod
+    def _local_file(self, key: str) -> Path:
+        """A local file with key's content that outlives the call."""
+
+    @abstractmethod
+    def _listing(self, prefix: str) -> Iterator[tuple[str, float]]:
+        """(key, mtime) of what lies directly in prefix's folder with a name starting as prefix's last part."""
+
+    @contextmanager
+    def table_writer(self, key: str, schema: pa.Schema) -> Iterator[pq.ParquetWriter]:
+        """Stream record batches into a Parquet file that appears only when complete."""
+        with self._writing(key) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+            yield writer
+
+    def write_table(self, key: str, table: pa.Table) -> None:
+        with self.table_writer(key, table.schema) as writer:
+            writer.write_table(table)
+
+    def read_table(self, key: str, columns: list[str] | None = None) -> pa.Table:
+        with self._reading(key) as path:
+            return pq.read_table(path, columns=columns)
+
+    def iter_batches(self, key: str, batch_size: int, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        with self._reading(key) as path, pq.ParquetFile(path, pre_buffer=False) as parquet:
+            yield from parquet.iter_batches(batch_size=batch_size, columns=columns)
+
+    def write_json(self, key: str, value: object) -> None:
+        with self._writing(key) as tmp:
+            tmp.write_text(json.dumps(value, indent=1))
+
+    def read_json(self, key: str, default: object = None) -> object:
+        try:
+            with self._reading(key) as path:
+                return json.loads(path.read_text())
+        except ArtifactNotFound:
+            return default
+
+    def list_videos(self, ep_id: str = "") -> list[VideoEntry]:
+        """Videos under `videos/`, named `{ep_id}{suffix}`; only those of ep_id when given."""
+        entries = []
+        for key, mtime in self._listing(f"videos/{ep_id}"):
+            name = PurePosixPath(key)
+            if name.suffix.lower() in VIDEO_SUFFIXES and ep_id in ("", name.stem):
+                entries.append(VideoEntry(ep_id=name.stem, key=key, mtime=mtime))
+        return sorted(entries, key=lambda e: e.key)
+
+    def find_video(self, ep_id: str) -> Path:
+        """A local file of the episode's video under `videos/`, named after the episode."""
+        found = {PurePosixPath(e.key).suffix.lower(): e.key for e in self.list_videos(ep_id)}
+        for suffix in VIDEO_SUFFIXES:
+            if suffix in found:
+                return self._local_file(found[suffix])
+        raise ArtifactNotFound(f"no video for episode {ep_id} under {self.location('videos')}")
+
+    def put_video(self, ep_id: str, path: Path) -> str:
+        """Store a video as the episode's only one, `videos/{ep_id}{suffix}`; returns its key."""
+        key = video_key(ep_id, path.suffix)
+        self.put_file(key, path)
+        for other in self.list_videos(ep_id):
+            if other.key != key:
+                self.delete(other.key)
+        return key
+
+
+class ArtifactStore(BaseArtifactStore):
     """Artifacts on local disk under root."""
 
     root: str
@@ -41,51 +170,41 @@ class ArtifactStore(ConfigurableResource):
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
-    @contextmanager
-    def _atomic(self, key: str) -> Iterator[Path]:
-        """A temporary path that becomes key only when the block succeeds."""
-        final = self.path(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            yield tmp
-            os.replace(tmp, final)
-        finally:
-            tmp.unlink(missing_ok=True)
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+    def location(self, key: str) -> str:
+        return str(self.path(key))
+
+    def _writing(self, key: str) -> AbstractContextManager[Path]:
+        return replacing(self.path(key))
 
     @contextmanager
-    def table_writer(self, key: str, schema: pa.Schema) -> Iterator[pq.ParquetWriter]:
-        """Stream record batches into a Parquet file that appears only when complete."""
-        with self._atomic(key) as tmp, pq.ParquetWriter(tmp, schema) as writer:
-            yield writer
-
-    def write_table(self, key: str, table: pa.Table) -> None:
-        with self.table_writer(key, table.schema) as writer:
-            writer.write_table(table)
-
-    def read_table(self, key: str, columns: list[str] | None = None) -> pa.Table:
+    def _reading(self, key: str) -> Iterator[Path]:
         if not self.exists(key):
-            raise ArtifactNotFound(f"artifact missing: {key} (materialize its asset first)")
-        return pq.read_table(self.path(key), columns=columns)
+            raise missing(key)
+        yield self.path(key)
 
-    def iter_batches(self, key: str, batch_size: int, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-        if not self.exists(key):
-            raise ArtifactNotFound(f"artifact missing: {key} (materialize its asset first)")
-        yield from pq.ParquetFile(self.path(key), pre_buffer=False).iter_batches(batch_size=batch_size, columns=columns)
+    def _local_file(self, key: str) -> Path:
+        return self.path(key)
 
-    def write_json(self, key: str, value: object) -> None:
-        with self._atomic(key) as tmp:
-            tmp.write_text(json.dumps(value, indent=1))
+    def put_file(self, key: str, path: Path) -> None:
+        """Hard-link when on the same file system (videos are large), else copy."""
+        target = self.path(key)
+        if target.exists() and target.samefile(path):
+            return
+        with self._writing(key) as tmp:
+            try:
+                os.link(path, tmp)
+            except OSError:
+                shutil.copyfile(path, tmp)
 
-    def read_json(self, key: str, default: object = None) -> object:
-        if not self.exists(key):
-            return default
-        return json.loads(self.path(key).read_text())
-
-    def find_video(self, ep_id: str) -> Path:
-        """The episode's video under `{root}/videos/`, named after the episode."""
-        for suffix in VIDEO_SUFFIXES:
-            candidate = self.path(f"videos/{ep_id}{suffix}")
-            if candidate.is_file():
-                return candidate
-        raise ArtifactNotFound(f"no video for episode {ep_id} under {self.path('videos')}")
+    def _listing(self, prefix: str) -> Iterator[tuple[str, float]]:
+        folder, _, start = prefix.rpartition("/")
+        directory = self.path(folder)
+        if not directory.is_dir():
+            return
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.startswith(start) and entry.is_file():
+                    yield f"{folder}/{entry.name}", entry.stat().st_mtime

@@ -1,20 +1,24 @@
-"""Fixtures for the distributed path: Redis, Postgres, and a stack of Dagster webserver, daemon and Celery worker."""
+"""Real services on loopback: Redis, Postgres, an S3 server (moto), and the stack of webserver, daemon and Celery worker."""
 
 from __future__ import annotations
 
 import os
-import time
+import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import pytest
 import redis
 import requests
 from dagster import DagsterInstance, DagsterRunStatus
+from dagster_aws.s3 import S3Resource
 
 from screanalytics_dagster.instance import prepare_dagster_home
 from screanalytics_dagster.pipeline import step_error
+from screanalytics_dagster.resources import S3ArtifactStore
 from screanalytics_dagster.runs import RunClient
 from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database, wait_until
 from screanalytics_dagster.stack import Processes, daemon_command, webserver_command, worker_command
@@ -28,7 +32,9 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
     """A Redis database for the tests, its Celery queues empty."""
     with redis_server(tmp_path_factory.mktemp("redis"), TEST_REDIS) as url:
         client = redis.Redis.from_url(url)
-        client.delete("dagster", "vision", *client.keys("screenalytics:*"))
+        stale = [k for pattern in ("dagster*", "vision*", "screenalytics:*") for k in client.keys(pattern)]
+        if stale:
+            client.delete(*stale)
         yield url
 
 
@@ -37,6 +43,45 @@ def postgres_url(tmp_path_factory) -> Iterator[str]:
     """An empty Postgres database of this test session."""
     with postgres_server(tmp_path_factory.mktemp("postgres")) as server, scratch_database(server, f"screanalytics_test_{os.getpid()}") as url:
         yield url
+
+
+S3_CREDENTIALS = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@dataclass
+class S3Server:
+    """An S3-compatible server (moto) listening on loopback."""
+
+    endpoint_url: str
+
+    def client(self):
+        return boto3.client("s3", endpoint_url=self.endpoint_url, **S3_CREDENTIALS)
+
+    def new_bucket(self) -> str:
+        name = f"test-{uuid.uuid4().hex[:12]}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def store(self, bucket: str, **fields) -> S3ArtifactStore:
+        return S3ArtifactStore(bucket=bucket, s3=S3Resource(endpoint_url=self.endpoint_url, **S3_CREDENTIALS), **fields)
+
+    def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory) -> Iterator[S3Server]:
+    """A moto server in its own process on a free loopback port, for the whole session."""
+    port = free_port()
+    processes = Processes(tmp_path_factory.mktemp("moto"), {})
+    processes.start("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)])
+    server = S3Server(f"http://127.0.0.1:{port}")
+    try:
+        wait_until(lambda: processes.check() or _answers(server.endpoint_url), "moto server", 60)
+        yield server
+    finally:
+        processes.stop()
 
 
 @dataclass
