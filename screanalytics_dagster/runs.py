@@ -18,7 +18,7 @@ class RunClient:
         self.instance = instance
         self.graphql = DagsterGraphQLClient(host, port_number=port)
 
-    def launch(self, ep_id: str, operation: str, run_config: dict | None = None) -> str:
+    def launch(self, ep_id: str, operation: str, run_config: dict | None = None, tags: dict | None = None) -> str:
         """Queue a run of operation on the episode (registering its partition); returns the run id."""
         validate_episode_id(ep_id)
         self.instance.add_dynamic_partitions("episodes", [ep_id])
@@ -26,7 +26,7 @@ class RunClient:
             job_name(operation),
             repository_location_name=LOCATION,
             run_config=run_config or {},
-            tags={"dagster/partition": ep_id, **run_tags(ep_id, operation)},
+            tags={"dagster/partition": ep_id, **run_tags(ep_id, operation), **(tags or {})},
         )
 
     def run(self, run_id: str) -> DagsterRun | None:

@@ -21,7 +21,7 @@ START_TIMEOUT_S = 30.0
 def redis_answers(url: str) -> bool:
     """Whether a Redis server answers PING at url."""
     try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping())
     except (redis.RedisError, OSError):
         return False
 

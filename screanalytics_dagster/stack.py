@@ -6,8 +6,14 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import requests
+
+from .services import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 WORKSPACE = REPO / "workspace.yaml"
@@ -70,6 +76,32 @@ class Processes:
                 process.wait()
             _signal_group(process, signal.SIGKILL)  # children that outlived their parent
         self.started.clear()
+
+
+@contextmanager
+def running_stack(env: dict[str, str], log_dir: Path, port: int, concurrency: int = 1) -> Iterator[Processes]:
+    """Daemon, webserver on 127.0.0.1:port and one Celery worker, started with env and stopped after the block.
+
+    DAGSTER_HOME in env must be prepared first (instance.prepare_dagster_home).
+    """
+    processes = Processes(log_dir, env)
+    try:
+        processes.start("daemon", daemon_command())
+        processes.start("webserver", webserver_command("127.0.0.1", port))
+        processes.start("worker", worker_command("local", concurrency))
+        wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{port}/server_info"), "dagster-webserver", 120)
+        wait_until(lambda: processes.check() or "ready." in (log_dir / "worker.log").read_text(errors="replace"), "celery worker", 120)
+        yield processes
+    finally:
+        processes.stop()
+
+
+def answers(url: str) -> bool:
+    """Whether an HTTP GET of url succeeds."""
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.RequestException:
+        return False
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:

@@ -55,8 +55,9 @@ def processed_episode(tmp_path_factory, sample_episode) -> Processed:
     root = tmp_path_factory.mktemp("storage")
     link_video(root, TEST_EPISODE, sample_episode.video_path)
     instance = DagsterInstance.ephemeral()
-    process_episode(TEST_EPISODE, root, instance=instance)
-    return Processed(ArtifactStore(root=str(root)), TEST_EPISODE, instance)
+    store = ArtifactStore(root=str(root))
+    process_episode(TEST_EPISODE, root, instance=instance, store=store)
+    return Processed(store, TEST_EPISODE, instance)
 
 
 @pytest.fixture

@@ -12,30 +12,40 @@ from pathlib import Path
 import boto3
 import pytest
 import redis
-import requests
 from dagster import DagsterInstance, DagsterRunStatus
 from dagster_aws.s3 import S3Resource
+from sqlalchemy.engine import make_url
 
 from screanalytics_dagster.instance import prepare_dagster_home
 from screanalytics_dagster.pipeline import step_error
 from screanalytics_dagster.resources import S3ArtifactStore
 from screanalytics_dagster.runs import RunClient
 from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database, wait_until
-from screanalytics_dagster.stack import Processes, daemon_command, webserver_command, worker_command
+from screanalytics_dagster.stack import Processes, answers, running_stack
 
-TEST_REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")  # a database of its own on a shared server
+TEST_REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+SESSION_CLAIM = "screenalytics:test_session"
 FINISHED = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory) -> Iterator[str]:
-    """A Redis database for the tests, its Celery queues empty."""
-    with redis_server(tmp_path_factory.mktemp("redis"), TEST_REDIS) as url:
-        client = redis.Redis.from_url(url)
-        stale = [k for pattern in ("dagster*", "vision*", "screenalytics:*") for k in client.keys(pattern)]
+    """A Redis database claimed by this test session alone (so two sessions never share Celery queues)."""
+    with redis_server(tmp_path_factory.mktemp("redis"), TEST_REDIS) as server:
+        for db in range(15, 0, -1):
+            url = str(make_url(server).set(database=str(db)))
+            client = redis.Redis.from_url(url)
+            if client.set(SESSION_CLAIM, os.getpid(), nx=True, ex=3 * 3600):
+                break
+        else:
+            pytest.fail(f"every Redis database of {server} is claimed by another test session")
+        stale = [k for pattern in ("dagster*", "vision*", "screenalytics:job_lock:*") for k in client.keys(pattern)]
         if stale:
             client.delete(*stale)
-        yield url
+        try:
+            yield url
+        finally:
+            client.delete(SESSION_CLAIM)
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +88,7 @@ def s3_server(tmp_path_factory) -> Iterator[S3Server]:
     processes.start("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)])
     server = S3Server(f"http://127.0.0.1:{port}")
     try:
-        wait_until(lambda: processes.check() or _answers(server.endpoint_url), "moto server", 60)
+        wait_until(lambda: processes.check() or answers(server.endpoint_url), "moto server", 60)
         yield server
     finally:
         processes.stop()
@@ -86,12 +96,13 @@ def s3_server(tmp_path_factory) -> Iterator[S3Server]:
 
 @dataclass
 class Stack:
-    """The distributed system on loopback: its storage root, instance, run client and logs."""
+    """The distributed system on loopback: Postgres instance, Redis broker, S3 artifacts; its run client and logs."""
 
-    root: Path
+    store: S3ArtifactStore
     instance: DagsterInstance
     client: RunClient
     logs: Path
+    env: dict[str, str]  # what the stack's processes see
 
     def wait(self, run_id: str, timeout_s: float = 300.0, until=FINISHED) -> DagsterRunStatus:
         """The run's status once it is in until (finished by default)."""
@@ -109,40 +120,28 @@ class Stack:
                 found.append((record.step_key, event.message if event is not None and event.message else record.user_message))
         return found
 
+    def objects(self, prefix: str) -> dict[str, str]:
+        """Key -> ETag of the objects under prefix."""
+        pages = self.store.client.get_paginator("list_objects_v2").paginate(Bucket=self.store.bucket, Prefix=prefix)
+        return {item["Key"]: item["ETag"] for page in pages for item in page.get("Contents", [])}
+
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory, redis_url, postgres_url) -> Iterator[Stack]:
-    """Webserver, daemon and one Celery worker (concurrency 1) on a Postgres instance and a local storage root."""
+def stack(tmp_path_factory, redis_url, postgres_url, s3_server) -> Iterator[Stack]:
+    """Webserver, daemon and one Celery worker (concurrency 1), as on several hosts: Postgres, Redis and S3."""
     base = tmp_path_factory.mktemp("stack")
-    home, root, logs = base / "dagster_home", base / "storage", base / "logs"
-    root.mkdir()
-    env = {"DAGSTER_HOME": str(home), "DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "STORAGE_ROOT": str(root)}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # this process reads the same instance
+    home, logs = base / "dagster_home", base / "logs"
+    bucket = s3_server.new_bucket()
+    env = {
+        "DAGSTER_HOME": str(home), "DATABASE_URL": postgres_url, "REDIS_URL": redis_url,
+        "STORAGE_BACKEND": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": s3_server.endpoint_url,
+        "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["aws_access_key_id"], "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["aws_secret_access_key"],
+        "AWS_DEFAULT_REGION": S3_CREDENTIALS["region_name"],
+    }
     instance = prepare_dagster_home(home, postgres_url)
     port = free_port()
-    processes = Processes(logs, env)
-    processes.start("daemon", daemon_command())
-    processes.start("webserver", webserver_command("127.0.0.1", port))
-    processes.start("worker", worker_command("tests", concurrency=1))
-    try:
-        wait_until(lambda: processes.check() or _answers(f"http://127.0.0.1:{port}/server_info"), "dagster-webserver", 120)
-        wait_until(lambda: processes.check() or "ready." in (logs / "worker.log").read_text(errors="replace"), "celery worker", 120)
-        yield Stack(root, instance, RunClient(instance, "127.0.0.1", port), logs)
-    finally:
-        processes.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).ok
-    except requests.RequestException:
-        return False
+    with running_stack(env, logs, port):
+        yield Stack(s3_server.store(bucket), instance, RunClient(instance, "127.0.0.1", port), logs, env)

@@ -1,20 +1,26 @@
-"""The distributed path: steps on a Celery worker over Redis, the instance in Postgres, runs queued by the daemon."""
+"""The distributed path: steps on a Celery worker over Redis, the instance in Postgres, artifacts in S3."""
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
-from conftest import TEST_EPISODE, link_video
+from conftest import TEST_EPISODE
 from dagster import DagsterRunStatus
 
-from screanalytics_dagster.resources import ArtifactStore, episode_key
+from screanalytics_dagster.resources import episode_key, progress_key
+from screanalytics_dagster.services import wait_until
+from screanalytics_dagster.stack import WORKSPACE
 
-pytestmark = pytest.mark.usefixtures("stack")
+EPISODE_PREFIX = f"episodes/{TEST_EPISODE}/"
+SLOW_FACES = {"ops": {"faces": {"config": {"sample_fps": 25.0}}}}  # every frame: a faces step of many batches
 
 
 @pytest.fixture(scope="module")
 def celery_processed(stack, sample_episode):
     """The test episode processed through the stack: its run id."""
-    link_video(stack.root, TEST_EPISODE, sample_episode.video_path)
+    stack.store.put_video(TEST_EPISODE, sample_episode.video_path)
     run_id = stack.client.launch(TEST_EPISODE, "process")
     assert stack.wait(run_id) == DagsterRunStatus.SUCCESS, stack.log("worker")[-3000:]
     return run_id
@@ -26,41 +32,48 @@ def test_process_runs_every_step_on_the_worker_and_matches_the_in_process_run(st
     assert in_worker == {"faces", "embeddings", "tracks", "clusters", "groups", "screentime"}
     queued = [m for _, m in messages if "Submitting celery task" in m]
     assert any('"faces" to queue "vision"' in m for m in queued) and any('"clusters" to queue "dagster"' in m for m in queued)
-    ours = ArtifactStore(root=str(stack.root)).read_table(episode_key(TEST_EPISODE, "screentime.parquet"))
+    ours = stack.store.read_table(episode_key(TEST_EPISODE, "screentime.parquet"))
     theirs = processed_episode.store.read_table(episode_key(TEST_EPISODE, "screentime.parquet"))
     assert ours.column("seconds").to_pylist() == pytest.approx(theirs.column("seconds").to_pylist(), abs=0.5)
 
 
-def artifacts(stack) -> dict:
-    folder = stack.root / "episodes" / TEST_EPISODE
-    return {p.name: p.read_bytes() for p in folder.iterdir()}
+def launch_and_wait_for_faces(stack, config: dict) -> str:
+    """Launch a slow process run and return its id once its faces step has reported progress."""
+    run_id = stack.client.launch(TEST_EPISODE, "process", config)
+    deadline = time.monotonic() + 120
+    while not stack.store.exists(progress_key(run_id)):
+        assert time.monotonic() < deadline, "the faces step never reported progress"
+        time.sleep(0.2)
+    return run_id
 
 
 def test_cancel_stops_a_running_step_within_10_seconds_and_keeps_the_last_artifacts(stack, celery_processed):
-    before = artifacts(stack)
-    slow = {"ops": {"faces": {"config": {"sample_fps": 25.0}}}}
-    run_id = stack.client.launch(TEST_EPISODE, "process", slow)
-    progress = stack.root / "runs" / run_id / "progress.json"
-    deadline = time.monotonic() + 120
-    while not progress.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert progress.exists(), "the faces step never reported progress"
+    before = stack.objects(EPISODE_PREFIX)
+    run_id = launch_and_wait_for_faces(stack, SLOW_FACES)
     cancelled_at = time.monotonic()
     stack.client.cancel(run_id)
     assert stack.wait(run_id, timeout_s=30) == DagsterRunStatus.CANCELED
     assert time.monotonic() - cancelled_at < 10
     assert any(step == "faces" and "stopped at frame" in m for step, m in stack.messages(run_id))
-    assert artifacts(stack) == before
-    assert not list(stack.root.rglob("*.tmp"))
+    assert stack.objects(EPISODE_PREFIX) == before
+
+
+def test_max_runtime_fails_the_run_and_stops_its_step(stack, celery_processed):
+    before = stack.objects(EPISODE_PREFIX)
+    run_id = stack.client.launch(TEST_EPISODE, "process", SLOW_FACES, {"dagster/max_runtime": "5"})
+    assert stack.wait(run_id, timeout_s=90) == DagsterRunStatus.FAILURE
+    assert any("maximum runtime" in m for _, m in stack.messages(run_id))
+    wait_until(lambda: any(step == "faces" and "stopped at frame" in m for step, m in stack.messages(run_id)), "the faces step stopping", 20)
+    assert stack.objects(EPISODE_PREFIX) == before
 
 
 def test_celery_soft_time_limit_fails_the_step_and_keeps_the_last_artifacts(stack, celery_processed):
-    before = artifacts(stack)
-    limited = {"ops": {"faces": {"config": {"sample_fps": 25.0}}}, "execution": {"config": {"soft_time_limit_s": 3, "time_limit_s": 60}}}
+    before = stack.objects(EPISODE_PREFIX)
+    limited = {**SLOW_FACES, "execution": {"config": {"soft_time_limit_s": 3, "time_limit_s": 60}}}
     run_id = stack.client.launch(TEST_EPISODE, "process", limited)
     assert stack.wait(run_id, timeout_s=120) == DagsterRunStatus.FAILURE
     assert any("SoftTimeLimitExceeded" in m for _, m in stack.messages(run_id)), stack.messages(run_id)
-    assert artifacts(stack) == before
+    assert stack.objects(EPISODE_PREFIX) == before
 
 
 def test_one_run_per_episode_and_operation_at_a_time(stack, celery_processed):
@@ -70,3 +83,13 @@ def test_one_run_per_episode_and_operation_at_a_time(stack, celery_processed):
     assert stack.wait(second) == DagsterRunStatus.SUCCESS
     records = {r.dagster_run.run_id: r for r in stack.instance.get_run_records()}
     assert records[second].start_time >= records[first].end_time
+
+
+def test_cli_backfill_queues_a_run_per_partition(stack, celery_processed):
+    command = [sys.executable, "-m", "dagster", "job", "backfill", "-w", str(WORKSPACE), "-j", "auto_group",
+               "--partitions", TEST_EPISODE, "--noprompt"]
+    done = subprocess.run(command, env={**os.environ, **stack.env}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    backfilled = [r for r in stack.instance.get_run_records() if r.dagster_run.job_name == "auto_group" and "dagster/backfill" in r.dagster_run.tags]
+    assert len(backfilled) == 1 and backfilled[0].dagster_run.tags["dagster/partition"] == TEST_EPISODE
+    assert stack.wait(backfilled[0].dagster_run.run_id) == DagsterRunStatus.SUCCESS

@@ -46,7 +46,7 @@ def progress_reporter(context: AssetExecutionContext, store: BaseArtifactStore):
         last[0] = now
         run = context.instance.get_run_by_id(run_id)
         if run is not None and run.status in STOPPING:
-            raise RunCancelled(f"run {run_id} is {run.status.value.lower()}: {step} stopped at {message}")
+            raise RunCancelled(f"{step} stopped at {message}: run {run_id} is {run.status.value}")
         fraction = round(done / total, 4) if total else 1.0
         store.write_json(key, {"step": step, "progress": fraction, "message": message, "updated_at": time.time()})
         context.log.info(f"{step}: {fraction:.0%} {message}")
