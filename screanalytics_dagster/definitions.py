@@ -1,4 +1,4 @@
-"""The one Definitions object: assets, operation jobs, executor and resources."""
+"""The one Definitions object: assets, operation jobs, sensor, schedule, executor and resources."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from .assets import episode_assets
 from .executors import step_executor
 from .jobs import operation_jobs
 from .resources import BaseArtifactStore, FaceModels
+from .schedules import nightly_reprocess
+from .sensors import new_episode_videos
 from .settings import artifact_store, settings
 
 
@@ -19,7 +21,14 @@ def resources(storage_root: str | None = None, models_dir: str | None = None, st
 def build_definitions() -> Definitions:
     """Definitions for the settings of this process; the executor is also what UI launches and backfills use."""
     config = settings()
-    return Definitions(assets=episode_assets, jobs=operation_jobs(config), executor=step_executor(config), resources=resources())
+    return Definitions(
+        assets=episode_assets,
+        jobs=operation_jobs(config),
+        sensors=[new_episode_videos],
+        schedules=[nightly_reprocess],
+        executor=step_executor(config),
+        resources=resources(),
+    )
 
 
 defs = build_definitions()

