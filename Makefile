@@ -30,6 +30,7 @@ test: install
 bench: install
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/memory.py
+	$(BIN)/python bench/celery_overhead.py
 
 clean:
 	rm -rf $(VENV) data .dagster_home bench/out
