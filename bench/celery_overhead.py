@@ -72,7 +72,7 @@ def main() -> None:
         instance = prepare_dagster_home(base / "home", db)
         port = free_port()
         with running_stack(env, base / "logs", port):
-            client = RunClient(instance, "127.0.0.1", port)
+            client = RunClient(instance, f"http://127.0.0.1:{port}")
             celery = [through_celery(client, video, base / "stack", i) for i in range(args.repeat)]
         local = [in_process(video, base, i) for i in range(args.repeat)]
     celery_wall = statistics.median(w for w, _ in celery)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from dagster import DagsterInstance, DagsterRun
 from dagster_graphql import DagsterGraphQLClient
 
@@ -14,9 +16,10 @@ LOCATION = "screanalytics_dagster.definitions"
 class RunClient:
     """Runs of the operation jobs, queued by the webserver and started by the daemon."""
 
-    def __init__(self, instance: DagsterInstance, host: str, port: int):
+    def __init__(self, instance: DagsterInstance, webserver_url: str):
         self.instance = instance
-        self.graphql = DagsterGraphQLClient(host, port_number=port)
+        url = urlsplit(webserver_url)
+        self.graphql = DagsterGraphQLClient(url.hostname or "127.0.0.1", port_number=url.port, use_https=url.scheme == "https")
 
     def launch(self, ep_id: str, operation: str, run_config: dict | None = None, tags: dict | None = None) -> str:
         """Queue a run of operation on the episode (registering its partition); returns the run id."""
@@ -33,5 +36,5 @@ class RunClient:
         return self.instance.get_run_by_id(run_id)
 
     def cancel(self, run_id: str) -> None:
-        """Cancel a queued or running run; its running steps stop at their next progress check."""
-        self.graphql.terminate_run(run_id)
+        """Cancel a queued run, or terminate a running one; its running steps stop at their next progress check."""
+        self.instance.run_coordinator.cancel_run(run_id)

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     database_url: str | None = None  # set: the Dagster instance lives in this Postgres database
     job_soft_time_limit_s: int = 20 * 60
     job_time_limit_s: int = 30 * 60
+    dagster_webserver_url: str = "http://127.0.0.1:3000"  # where the API launches and cancels runs (GraphQL)
+    ui_origin: str | None = None  # the review UI, the only origin CORS admits
 
 
 def settings() -> Settings:

@@ -103,6 +103,7 @@ class Stack:
     client: RunClient
     logs: Path
     env: dict[str, str]  # what the stack's processes see
+    webserver_url: str
 
     def wait(self, run_id: str, timeout_s: float = 300.0, until=FINISHED) -> DagsterRunStatus:
         """The run's status once it is in until (finished by default)."""
@@ -144,4 +145,5 @@ def stack(tmp_path_factory, redis_url, postgres_url, s3_server) -> Iterator[Stac
     instance = prepare_dagster_home(home, postgres_url)
     port = free_port()
     with running_stack(env, logs, port):
-        yield Stack(s3_server.store(bucket), instance, RunClient(instance, "127.0.0.1", port), logs, env)
+        url = f"http://127.0.0.1:{port}"
+        yield Stack(s3_server.store(bucket), instance, RunClient(instance, url), logs, env, url)

@@ -8,7 +8,7 @@ from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Con
 
 from ..resources import BaseArtifactStore, episode_key
 from ..vision import tables
-from ..vision.clustering import CLUSTER_SIM, cluster_name, cluster_tracks
+from ..vision.clustering import CLUSTER_SIM, cluster_name, cluster_tracks, thumbnail_faces
 from .common import episode_of, episodes, load_tracks
 from .tracks import tracks
 
@@ -47,6 +47,7 @@ def clusters(context: AssetExecutionContext, config: ClustersConfig, store: Base
         schema=tables.CLUSTERS,
     )
     store.write_table(episode_key(ep_id, "clusters.parquet"), table)
+    write_thumbnails(store, ep_id, table.column("cluster_id").to_pylist(), groups, track_table.face_ids)
     sizes = np.array([len(g) for g in groups])
     faces_per_cluster = table.column("n_faces").to_numpy()
     singleton = float(np.mean(sizes == 1)) if len(sizes) else 0.0
@@ -65,3 +66,18 @@ def clusters(context: AssetExecutionContext, config: ClustersConfig, store: Base
             AssetCheckResult(check_name="largest_cluster_fraction", passed=largest < MAX_LARGEST_FRACTION, metadata={"fraction": round(largest, 4)}),
         ],
     )
+
+
+def write_thumbnails(store: BaseArtifactStore, ep_id: str, cluster_ids: list[str], groups: list[np.ndarray], track_faces: list[np.ndarray]) -> None:
+    """`thumbnails.parquet`: a few aligned face crops per cluster, for reviewers (read by the API)."""
+    faces = store.read_table(episode_key(ep_id, "faces.parquet"), columns=["face_id", "score"])
+    score_of = dict(zip(faces.column("face_id").to_pylist(), faces.column("score").to_pylist()))
+    picks = thumbnail_faces(groups, track_faces, score_of)
+    slot = {face: (cid, rank) for cid, faces_of in zip(cluster_ids, picks) for rank, face in enumerate(faces_of)}
+    rows = []
+    for batch in store.iter_batches(episode_key(ep_id, "crops.parquet"), batch_size=4096):
+        for face, jpeg in zip(batch.column("face_id").to_pylist(), batch.column("jpeg").to_pylist()):
+            if face in slot:
+                rows.append({"cluster_id": slot[face][0], "rank": slot[face][1], "face_id": face, "jpeg": jpeg})
+    rows.sort(key=lambda r: (r["cluster_id"], r["rank"]))
+    store.write_table(episode_key(ep_id, "thumbnails.parquet"), pa.Table.from_pylist(rows, schema=tables.THUMBNAILS))

@@ -2,9 +2,10 @@
 
 from .models import FaceModels
 from .s3 import S3_ERRORS, S3ArtifactStore
-from .storage import ArtifactNotFound, ArtifactStore, BaseArtifactStore, VideoEntry, episode_key, facebank_key, progress_key
+from .storage import EPISODE_RECORD, ArtifactNotFound, ArtifactStore, BaseArtifactStore, VideoEntry, episode_key, facebank_key, progress_key
 
 __all__ = [
+    "EPISODE_RECORD",
     "ArtifactNotFound",
     "ArtifactStore",
     "BaseArtifactStore",

@@ -38,6 +38,9 @@ def facebank_key(show: str) -> str:
     return f"shows/{show}/facebank.parquet"
 
 
+EPISODE_RECORD = "episode.json"  # {"ep_id", "video_uri"} of an episode registered through the API
+
+
 def progress_key(run_id: str) -> str:
     """Key of the latest progress a run's steps reported."""
     return f"runs/{run_id}/progress.json"
@@ -142,7 +145,10 @@ class BaseArtifactStore(ConfigurableResource, ABC):
         return sorted(entries, key=lambda e: e.key)
 
     def find_video(self, ep_id: str) -> Path:
-        """A local file of the episode's video under `videos/`, named after the episode."""
+        """A local file of the episode's video: the one it was registered with, else `videos/{ep_id}.*`."""
+        registered = self.read_json(episode_key(ep_id, EPISODE_RECORD))
+        if registered:
+            return self._local_file(registered["video_uri"])
         found = {PurePosixPath(e.key).suffix.lower(): e.key for e in self.list_videos(ep_id)}
         for suffix in VIDEO_SUFFIXES:
             if suffix in found:

@@ -38,6 +38,7 @@ TRACKS = pa.schema(
     ]
 )
 CLUSTERS = pa.schema([("cluster_id", pa.string()), ("track_ids", pa.list_(pa.int64())), ("n_faces", pa.int64())])
+THUMBNAILS = pa.schema([("cluster_id", pa.string()), ("rank", pa.int32()), ("face_id", pa.int64()), ("jpeg", pa.binary())])
 GROUPS = pa.schema(
     [
         ("cluster_id", pa.string()),

@@ -1,0 +1,56 @@
+"""What every request needs: settings, the artifact store, the Dagster instance, runs and job locks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+import redis
+from dagster import DagsterInstance
+from fastapi import Depends, Request
+
+from ..pipeline import local_instance
+from ..resources import BaseArtifactStore
+from ..runs import RunClient
+from ..settings import Settings, artifact_store
+
+
+@dataclass
+class ApiContext:
+    """The services behind the API, made once per process."""
+
+    settings: Settings
+    instance: DagsterInstance
+
+    @cached_property
+    def store(self) -> BaseArtifactStore:
+        return artifact_store(self.settings.storage_root)
+
+    @cached_property
+    def runs(self) -> RunClient:
+        return RunClient(self.instance, self.settings.dagster_webserver_url)
+
+    @cached_property
+    def redis(self) -> redis.Redis | None:
+        url = self.settings.redis_url
+        return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2) if url else None
+
+    def redis_up(self) -> bool:
+        """Whether Redis answers now (asked on every request that depends on it)."""
+        try:
+            return self.redis is not None and bool(self.redis.ping())
+        except (redis.RedisError, OSError):
+            return False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ApiContext:
+        return cls(settings, local_instance(Path(settings.storage_root).resolve()))
+
+
+def get_context(request: Request) -> ApiContext:
+    return request.app.state.context
+
+
+Context = Annotated[ApiContext, Depends(get_context)]

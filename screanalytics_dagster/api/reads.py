@@ -1,0 +1,92 @@
+"""What the review UI reads: clusters with their person and thumbnails, screen time, a show's people."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow.compute as pc
+
+from ..resources import ArtifactNotFound, episode_key, facebank_key
+from ..vision.screentime import screen_seconds
+from .context import ApiContext
+from .errors import not_found
+
+
+def table(ctx: ApiContext, ep_id: str, name: str, columns: list[str] | None = None):
+    """An artifact of the episode; 404 naming it when it has not been made yet."""
+    try:
+        return ctx.store.read_table(episode_key(ep_id, name), columns=columns)
+    except ArtifactNotFound as exc:
+        raise not_found(f"{ep_id} has no {name.removesuffix('.parquet')} yet: process the episode first") from exc
+
+
+def clusters(ctx: ApiContext, ep_id: str) -> list[dict]:
+    """Every cluster with its tracks, size, seconds on screen, person and thumbnail; unnamed and smallest-evidence first."""
+    cluster_rows = table(ctx, ep_id, "clusters.parquet").to_pylist()
+    tracks = table(ctx, ep_id, "tracks.parquet", ["track_id", "start_ts", "end_ts", "shot_id"])
+    span = {int(t): (s, e, shot) for t, s, e, shot in zip(*(tracks.column(c).to_pylist() for c in ("track_id", "start_ts", "end_ts", "shot_id")))}
+    person = {row["cluster_id"]: row for row in _optional(ctx, ep_id, "groups.parquet")}
+    thumbs = _optional(ctx, ep_id, "thumbnails.parquet", ["cluster_id"])
+    n_thumbs: dict[str, int] = {}
+    for row in thumbs:
+        n_thumbs[row["cluster_id"]] = n_thumbs.get(row["cluster_id"], 0) + 1
+    out = []
+    for row in cluster_rows:
+        cid = row["cluster_id"]
+        starts, ends, shots = (np.array([span[t][i] for t in row["track_ids"]]) for i in range(3))
+        group = person.get(cid, {})
+        out.append({
+            "cluster_id": cid,
+            "track_ids": row["track_ids"],
+            "size": row["n_faces"],
+            "seconds": round(screen_seconds(starts, ends, shots), 2),
+            "person_id": group.get("person_id"),
+            "person_name": group.get("person_name"),
+            "source": group.get("source"),
+            "thumbnail_url": f"/episodes/{ep_id}/clusters/{cid}/thumbnail",
+            "n_thumbnails": n_thumbs.get(cid, 0),
+        })
+    out.sort(key=lambda c: (c["person_name"] is not None, c["source"] == "manual", -c["size"]))
+    return out
+
+
+def thumbnail(ctx: ApiContext, ep_id: str, cluster_id: str, index: int) -> bytes:
+    """The JPEG of one of a cluster's thumbnails; 404 for an unknown cluster or index."""
+    thumbs = table(ctx, ep_id, "thumbnails.parquet")
+    mine = thumbs.filter(pc.equal(thumbs.column("cluster_id"), cluster_id))
+    if not len(mine):
+        raise not_found(f"unknown cluster {cluster_id} in {ep_id}")
+    if not 0 <= index < len(mine):
+        raise not_found(f"cluster {cluster_id} has {len(mine)} thumbnails, no index {index}")
+    return mine.column("jpeg")[index].as_py()
+
+
+def screentime(ctx: ApiContext, ep_id: str) -> list[dict]:
+    return table(ctx, ep_id, "screentime.parquet").to_pylist()
+
+
+def people(ctx: ApiContext, show: str) -> list[dict]:
+    """The show's facebank: each named person and the episodes naming them."""
+    try:
+        bank = ctx.store.read_table(facebank_key(show), columns=["person_id", "person_name", "episode"])
+    except ArtifactNotFound as exc:
+        raise not_found(f"show {show} has no named people yet") from exc
+    found: dict[str, dict] = {}
+    for row in bank.to_pylist():
+        entry = found.setdefault(row["person_id"], {"person_id": row["person_id"], "person_name": row["person_name"], "episodes": []})
+        if row["episode"] not in entry["episodes"]:
+            entry["episodes"].append(row["episode"])
+    return sorted(found.values(), key=lambda p: p["person_name"])
+
+
+def known_targets(ctx: ApiContext, ep_id: str) -> tuple[set[str], set[int]]:
+    """The cluster ids and track ids of the episode's current clustering."""
+    cluster_ids = set(table(ctx, ep_id, "clusters.parquet", ["cluster_id"]).column("cluster_id").to_pylist())
+    track_ids = set(table(ctx, ep_id, "tracks.parquet", ["track_id"]).column("track_id").to_pylist())
+    return cluster_ids, track_ids
+
+
+def _optional(ctx: ApiContext, ep_id: str, name: str, columns: list[str] | None = None) -> list[dict]:
+    try:
+        return ctx.store.read_table(episode_key(ep_id, name), columns=columns).to_pylist()
+    except ArtifactNotFound:
+        return []

@@ -1,0 +1,53 @@
+"""Jobs (Dagster runs): status, progress, result, listing and cancelling; `/celery_jobs` as the old system named them."""
+
+from __future__ import annotations
+
+import uuid
+
+from dagster import DagsterRun, RunsFilter
+from fastapi import APIRouter, Query
+
+from .. import jobs
+from ..context import Context
+from ..errors import not_found, unprocessable
+from ..schemas import Job
+
+router = APIRouter(tags=["jobs"])
+STATE_NAMES = sorted(set(jobs.STATES.values()))
+
+
+def find_run(ctx: Context, job_id: str) -> DagsterRun:
+    try:
+        uuid.UUID(job_id)
+    except ValueError as exc:
+        raise not_found(f"unknown job {job_id}") from exc
+    run = ctx.runs.run(job_id)
+    if run is None:
+        raise not_found(f"unknown job {job_id}")
+    return run
+
+
+@router.get("/jobs/{job_id}", response_model=Job)
+@router.get("/celery_jobs/{job_id}", response_model=Job)
+def get_job(job_id: str, ctx: Context) -> dict:
+    return jobs.job_view(ctx, find_run(ctx, job_id))
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=Job)
+@router.post("/celery_jobs/{job_id}/cancel", response_model=Job)
+def cancel_job(job_id: str, ctx: Context) -> dict:
+    """Cancel a job; a finished one answers with its final state."""
+    run = find_run(ctx, job_id)
+    if jobs.state_of(run) not in jobs.FINISHED:
+        ctx.runs.cancel(job_id)
+    return jobs.job_view(ctx, find_run(ctx, job_id))
+
+
+@router.get("/jobs", response_model=list[Job])
+def list_jobs(ctx: Context, episode: str | None = None, state: str | None = None, limit: int = Query(50, ge=1, le=500)) -> list[dict]:
+    """The latest jobs, newest first, optionally of one episode and in one state."""
+    if state is not None and state not in STATE_NAMES:
+        raise unprocessable(f"unknown state {state!r}: expected one of {', '.join(STATE_NAMES)}")
+    statuses = [s for s, name in jobs.STATES.items() if name == state] if state else []
+    runs = ctx.instance.get_runs(RunsFilter(tags={"episode": episode} if episode else {}, statuses=statuses), limit=limit)
+    return [jobs.job_view(ctx, run) for run in runs]

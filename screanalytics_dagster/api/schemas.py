@@ -1,0 +1,85 @@
+"""Request and response bodies."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, model_validator
+
+
+class EpisodeIn(BaseModel):
+    """An episode to register, with its video already in storage."""
+
+    ep_id: str
+    video_uri: str = Field(description="key of the video in storage, e.g. videos/rhobh-s01e01.mp4")
+
+
+class AssetState(BaseModel):
+    materialized: bool
+    materialized_at: float | None = None  # seconds since the epoch
+    stale: bool = False  # an upstream asset was materialized after it
+
+
+class EpisodeOut(BaseModel):
+    ep_id: str
+    video_uri: str | None
+    assets: dict[str, AssetState]
+
+
+class NameAssignment(BaseModel):
+    """A cast name for one cluster or one track."""
+
+    cast_name: str = Field(min_length=1)
+    cluster_id: str | None = None
+    track_id: int | None = None
+
+    @model_validator(mode="after")
+    def one_target(self) -> NameAssignment:
+        if (self.cluster_id is None) == (self.track_id is None):
+            raise ValueError("give exactly one of cluster_id or track_id")
+        if not self.cast_name.strip():
+            raise ValueError("cast_name must not be blank")
+        return self
+
+
+class BatchAssign(BaseModel):
+    assignments: list[NameAssignment] = Field(min_length=1)
+
+
+class Progress(BaseModel):
+    step: str | None
+    progress: float
+    message: str
+
+
+class Job(BaseModel):
+    job_id: str
+    episode: str | None
+    operation: str | None
+    state: str
+    raw_state: str
+    progress: Progress
+    result: dict | None
+
+
+class Cluster(BaseModel):
+    cluster_id: str
+    track_ids: list[int]
+    size: int  # faces
+    seconds: float
+    person_id: str | None
+    person_name: str | None
+    source: str | None  # manual, facebank or auto
+    thumbnail_url: str
+    n_thumbnails: int
+
+
+class ScreenTime(BaseModel):
+    person_id: str
+    person_name: str | None
+    seconds: float
+    n_tracks: int
+
+
+class Person(BaseModel):
+    person_id: str
+    person_name: str
+    episodes: list[str]

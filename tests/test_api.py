@@ -1,0 +1,160 @@
+"""The REST facade on one machine: registration, validation, review reads, and the synchronous fallback."""
+
+import shutil
+import uuid
+
+import cv2
+import numpy as np
+import pytest
+from conftest import TEST_EPISODE
+from fastapi.testclient import TestClient
+
+from screanalytics_dagster.api import create_app
+from screanalytics_dagster.settings import Settings
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@pytest.fixture
+def root(processed_episode, tmp_path):
+    """A storage root holding the processed test episode (artifacts and video)."""
+    shutil.copytree(processed_episode.root, tmp_path / "root", symlinks=True, ignore=shutil.ignore_patterns(".dagster"))
+    return tmp_path / "root"
+
+
+@pytest.fixture
+def api(root, monkeypatch):
+    """The API over root, its Redis down, so cheap jobs run in-process."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return TestClient(create_app(Settings(storage_root=str(root), redis_url=DEAD_REDIS)))
+
+
+@pytest.fixture
+def registered(api):
+    answer = api.post("/episodes", json={"ep_id": TEST_EPISODE, "video_uri": f"videos/{TEST_EPISODE}.mp4"})
+    assert answer.status_code == 201, answer.text
+    return TEST_EPISODE
+
+
+def test_registration_is_idempotent_and_lists_the_episode_with_its_assets(api, registered):
+    again = api.post("/episodes", json={"ep_id": TEST_EPISODE, "video_uri": f"videos/{TEST_EPISODE}.mp4"})
+    assert again.status_code == 200
+    listed = api.get("/episodes").json()
+    assert [e["ep_id"] for e in listed] == [TEST_EPISODE]
+    assert listed[0]["video_uri"] == f"videos/{TEST_EPISODE}.mp4"
+    assert set(listed[0]["assets"]) == {"faces", "embeddings", "tracks", "clusters", "groups", "screentime"}
+    assert api.get(f"/episodes/{TEST_EPISODE}").json() == listed[0]
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ({"ep_id": "Bad Id", "video_uri": "videos/x.mp4"}, "invalid episode id"),
+        ({"ep_id": "rhobh-s01e01", "video_uri": "/etc/passwd.mp4"}, "must be a key inside the storage"),
+        ({"ep_id": "rhobh-s01e01", "video_uri": "../outside/v.mp4"}, "must be a key inside the storage"),
+        ({"ep_id": "rhobh-s01e01", "video_uri": "https://example.com/v.mp4"}, "must be a key inside the storage"),
+        ({"ep_id": "rhobh-s01e01", "video_uri": "videos/notes.txt"}, "is not a video"),
+        ({"ep_id": "rhobh-s01e01", "video_uri": "videos/missing.mp4"}, "is not in storage"),
+        ({"ep_id": "rhobh-s01e01"}, "video_uri: Field required"),
+    ],
+)
+def test_bad_registrations_are_422_with_the_reason(api, body, reason):
+    answer = api.post("/episodes", json=body)
+    assert answer.status_code == 422 and reason in answer.json()["detail"], answer.text
+    assert api.get("/episodes").json() == []
+
+
+def test_malformed_json_is_422(api):
+    answer = api.post("/episodes", content=b"{not json", headers={"content-type": "application/json"})
+    assert answer.status_code == 422 and "JSON decode error" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("get", "/episodes/rhobh-s09e09", 404),
+        ("get", "/episodes/NOT-AN-EPISODE", 422),
+        ("post", "/episodes/rhobh-s09e09/process_async", 404),
+        ("get", "/episodes/rhobh-s09e09/clusters", 404),
+        ("get", "/jobs/" + str(uuid.uuid4()), 404),
+        ("get", "/celery_jobs/not-a-run-id", 404),
+        ("post", "/celery_jobs/" + str(uuid.uuid4()) + "/cancel", 404),
+        ("get", "/jobs?state=bogus", 422),
+        ("get", "/shows/testshow/people", 404),
+        ("get", "/shows/Bad Show/people", 422),
+    ],
+)
+def test_unknown_and_invalid_targets(api, method, path, status):
+    answer = getattr(api, method)(path)
+    assert answer.status_code == status, answer.text
+    assert isinstance(answer.json()["detail"], str)
+
+
+def test_clusters_come_with_persons_and_decodable_thumbnails(api, registered):
+    clusters = api.get(f"/episodes/{registered}/clusters").json()
+    assert clusters and all(c["n_thumbnails"] >= 1 and c["size"] > 0 and c["seconds"] > 0 for c in clusters)
+    assert all(c["person_id"] and c["source"] in ("manual", "facebank", "auto") for c in clusters)
+    first = clusters[0]
+    jpeg = api.get(first["thumbnail_url"])
+    assert jpeg.status_code == 200 and jpeg.headers["content-type"] == "image/jpeg"
+    assert cv2.imdecode(np.frombuffer(jpeg.content, np.uint8), cv2.IMREAD_COLOR).shape == (112, 112, 3)
+    assert api.get(f"{first['thumbnail_url']}?index={first['n_thumbnails']}").status_code == 404
+    assert api.get(f"/episodes/{registered}/clusters/c99999/thumbnail").status_code == 404
+
+
+def test_batch_assign_runs_synchronously_when_celery_is_down(api, registered):
+    clusters = api.get(f"/episodes/{registered}/clusters").json()
+    target = max(clusters, key=lambda c: c["size"])["cluster_id"]
+    answer = api.post(f"/episodes/{registered}/clusters/batch_assign_async", json={"assignments": [{"cluster_id": target, "cast_name": "Lisa Vanderpump"}]})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["async"] is False and body["status"] == "success" and body["message"] == "Executed synchronously (Celery unavailable)"
+    assert body["result"]["groups"]["n_manual"] == 1
+    named = {c["cluster_id"]: c for c in api.get(f"/episodes/{registered}/clusters").json()}[target]
+    assert (named["person_name"], named["source"]) == ("Lisa Vanderpump", "manual")
+    assert "Lisa Vanderpump" in [row["person_name"] for row in api.get(f"/episodes/{registered}/screentime").json()]
+    assert api.get("/shows/testshow/people").json() == [{"person_id": "lisa-vanderpump", "person_name": "Lisa Vanderpump", "episodes": [registered]}]
+    job = api.get(f"/jobs/{body['job_id']}").json()
+    assert job["state"] == "success" and job["operation"] == "manual_assign"
+    assert [j["job_id"] for j in api.get(f"/jobs?episode={registered}&state=success").json()] == [body["job_id"]]
+
+
+def test_group_runs_synchronously_and_heavy_jobs_are_503_when_celery_is_down(api, registered):
+    assert api.post(f"/episodes/{registered}/clusters/group_async").json()["status"] == "success"
+    for path in ("process_async", "embeddings/reembed_async", "tracks/split_async", "clusters/recluster_async"):
+        answer = api.post(f"/episodes/{registered}/{path}")
+        assert answer.status_code == 503 and "Celery unavailable" in answer.json()["detail"], path
+
+
+@pytest.mark.parametrize(
+    "assignments, reason",
+    [
+        ([{"cluster_id": "c99999", "cast_name": "Nobody"}], "unknown in testshow-s01e01's clustering: c99999"),
+        ([{"track_id": 999999, "cast_name": "Nobody"}], "track 999999"),
+        ([{"cluster_id": "c00001", "track_id": 1, "cast_name": "Lisa"}], "exactly one of cluster_id or track_id"),
+        ([{"cluster_id": "c00001", "cast_name": "   "}], "cast_name must not be blank"),
+        ([], "at least 1 item"),
+    ],
+)
+def test_bad_assignments_are_422_and_change_nothing(api, registered, root, assignments, reason):
+    before = (root / "episodes" / registered / "groups.parquet").read_bytes()
+    answer = api.post(f"/episodes/{registered}/clusters/batch_assign_async", json={"assignments": assignments})
+    assert answer.status_code == 422 and reason in answer.json()["detail"], answer.text
+    assert (root / "episodes" / registered / "groups.parquet").read_bytes() == before
+
+
+def test_health_names_what_is_down(api):
+    answer = api.get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json()["status"] == "down: redis" and answer.json()["instance"] == "ok"
+
+
+def test_cors_admits_the_ui_origin_only(root, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    api = TestClient(create_app(Settings(storage_root=str(root), ui_origin="http://ui.example")))
+    preflight = {"Access-Control-Request-Method": "POST"}
+    ok = api.options("/episodes", headers={"Origin": "http://ui.example", **preflight})
+    assert ok.headers.get("access-control-allow-origin") == "http://ui.example"
+    other = api.options("/episodes", headers={"Origin": "http://evil.example", **preflight})
+    assert "access-control-allow-origin" not in other.headers
+    assert api.get("/docs").status_code == 200
