@@ -31,6 +31,11 @@ def daemon_command() -> list[str]:
     return ["dagster-daemon", "run", "-w", str(WORKSPACE)]
 
 
+def api_command(host: str, port: int) -> list[str]:
+    """The REST facade."""
+    return ["uvicorn", "--factory", "screanalytics_dagster.api:create_app", "--host", host, "--port", str(port)]
+
+
 def worker_command(name: str, concurrency: int, queues: tuple[str, ...] = QUEUES) -> list[str]:
     """A dagster-celery worker taking steps from queues, concurrency steps at a time."""
     # One comma-separated -q: Celery keeps only the last of several -Q options.
