@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench up down status clean
 
 install: $(STAMP)
 
@@ -32,5 +32,14 @@ bench: install
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/celery_overhead.py
 
+up: install
+	$(BIN)/screanalytics up
+
+down:
+	@if [ -x $(BIN)/screanalytics ]; then $(BIN)/screanalytics down; else echo "nothing was running"; fi
+
+status:
+	@if [ -x $(BIN)/screanalytics ]; then $(BIN)/screanalytics status; else echo "not running"; fi
+
 clean:
-	rm -rf $(VENV) data .dagster_home bench/out
+	rm -rf $(VENV) data .dagster_home .stack bench/out

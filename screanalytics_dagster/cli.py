@@ -77,6 +77,40 @@ def dagster_home() -> None:
     console.print(f"Dagster instance ready in {home} (storage: {type(instance.run_storage).__name__})")
 
 
+@main.command()
+def up() -> None:
+    """Start the whole system on this machine in the background (make up); print its URLs."""
+    from . import local_stack
+
+    try:
+        found = local_stack.up()
+    except local_stack.StackError as exc:
+        fail(str(exc))
+    for name, value in found.items():
+        click.echo(f"{name}={value}" if name == "STORAGE_ROOT" else f"{name}: {value}")  # plain: scripts read these lines
+
+
+@main.command()
+def down() -> None:
+    """Stop what `up` started, by PID (make down)."""
+    from . import local_stack
+
+    stopped = local_stack.down()
+    console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+
+
+@main.command()
+def status() -> None:
+    """Say which parts of the local stack run (make status)."""
+    from . import local_stack
+
+    running = local_stack.status()
+    if not running:
+        console.print("not running")
+    for name, pid in running.items():
+        console.print(f"{name}: running (pid {pid})")
+
+
 def run(video: Path, ep_id: str, storage: Path | None, fps: float, models: Path | None) -> BaseArtifactStore:
     """Check the inputs, store the video, process the episode with a progress bar, print the screen-time table."""
     root = Path(storage or settings().storage_root).resolve()

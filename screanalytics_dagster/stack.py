@@ -15,20 +15,20 @@ import requests
 
 from .services import wait_until
 
-REPO = Path(__file__).resolve().parents[1]
-WORKSPACE = REPO / "workspace.yaml"
-WORKER_CONFIG = REPO / "celery_worker.yaml"
+REPO = Path(__file__).resolve().parents[1]  # every process starts here, so commands name files relative to it
+WORKSPACE = "workspace.yaml"
+WORKER_CONFIG = "celery_worker.yaml"
 QUEUES = ("dagster", "vision")  # vision: the heavy steps (faces, embeddings), see their dagster-celery/queue tag
 
 
 def webserver_command(host: str, port: int) -> list[str]:
     """The Dagster UI and GraphQL endpoint."""
-    return ["dagster-webserver", "-w", str(WORKSPACE), "-h", host, "-p", str(port)]
+    return ["dagster-webserver", "-w", WORKSPACE, "-h", host, "-p", str(port)]
 
 
 def daemon_command() -> list[str]:
     """The Dagster daemon: run queue, run monitoring, schedules, sensors, backfills."""
-    return ["dagster-daemon", "run", "-w", str(WORKSPACE)]
+    return ["dagster-daemon", "run", "-w", WORKSPACE]
 
 
 def api_command(host: str, port: int) -> list[str]:
@@ -40,9 +40,19 @@ def worker_command(name: str, concurrency: int, queues: tuple[str, ...] = QUEUES
     """A dagster-celery worker taking steps from queues, concurrency steps at a time."""
     # One comma-separated -q: Celery keeps only the last of several -Q options.
     return [
-        "dagster-celery", "worker", "start", "-A", "dagster_celery.app", "-y", str(WORKER_CONFIG),
+        "dagster-celery", "worker", "start", "-A", "dagster_celery.app", "-y", WORKER_CONFIG,
         "-q", ",".join(queues), "-n", name, "--", f"--concurrency={concurrency}",
     ]
+
+
+def service_commands(host: str, dagster_port: int, api_port: int, worker_concurrency: int) -> dict[str, list[str]]:
+    """The command of each long-running service: what `make up` starts and render.yaml's start commands."""
+    return {
+        "webserver": webserver_command(host, dagster_port),
+        "daemon": daemon_command(),
+        "worker": worker_command("worker1", worker_concurrency),
+        "api": api_command(host, api_port),
+    }
 
 
 @dataclass

@@ -11,7 +11,7 @@ from dagster import DagsterRunStatus
 
 from screanalytics_dagster.resources import episode_key, progress_key
 from screanalytics_dagster.services import wait_until
-from screanalytics_dagster.stack import WORKSPACE
+from screanalytics_dagster.stack import REPO, WORKSPACE
 
 EPISODE_PREFIX = f"episodes/{TEST_EPISODE}/"
 SLOW_FACES = {"ops": {"faces": {"config": {"sample_fps": 25.0}}}}  # every frame: a faces step of many batches
@@ -86,9 +86,9 @@ def test_one_run_per_episode_and_operation_at_a_time(stack, celery_processed):
 
 
 def test_cli_backfill_queues_a_run_per_partition(stack, celery_processed):
-    command = [sys.executable, "-m", "dagster", "job", "backfill", "-w", str(WORKSPACE), "-j", "auto_group",
+    command = [sys.executable, "-m", "dagster", "job", "backfill", "-w", WORKSPACE, "-j", "auto_group",
                "--partitions", TEST_EPISODE, "--noprompt"]
-    done = subprocess.run(command, env={**os.environ, **stack.env}, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command, cwd=REPO, env={**os.environ, **stack.env}, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     backfilled = [r for r in stack.instance.get_run_records() if r.dagster_run.job_name == "auto_group" and "dagster/backfill" in r.dagster_run.tags]
     assert len(backfilled) == 1 and backfilled[0].dagster_run.tags["dagster/partition"] == TEST_EPISODE

@@ -7,7 +7,7 @@ from dagster import DagsterInstance
 from screanalytics_dagster.executors import VISIBILITY_TIMEOUT_S, celery_config, step_executor
 from screanalytics_dagster.instance import instance_config, prepare_dagster_home, psycopg2_url
 from screanalytics_dagster.settings import Settings
-from screanalytics_dagster.stack import WORKER_CONFIG
+from screanalytics_dagster.stack import REPO, WORKER_CONFIG
 
 
 def test_sqlite_instance_queues_runs_one_per_episode_and_operation(tmp_path):
@@ -48,7 +48,7 @@ def test_a_database_url_that_is_not_postgres_is_named(url):
 
 
 def test_worker_and_executor_agree_on_the_visibility_timeout():
-    worker = yaml.safe_load(WORKER_CONFIG.read_text())["execution"]["config"]
+    worker = yaml.safe_load((REPO / WORKER_CONFIG).read_text())["execution"]["config"]
     assert worker["broker"] == {"env": "REDIS_URL"}
     assert worker["config_source"]["broker_transport_options"]["visibility_timeout"] == VISIBILITY_TIMEOUT_S
     assert worker["config_source"]["worker_prefetch_multiplier"] == 1

