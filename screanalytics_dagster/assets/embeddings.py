@@ -25,7 +25,7 @@ class EmbeddingsConfig(Config):
 def embeddings(
     context: AssetExecutionContext, config: EmbeddingsConfig, store: ArtifactStore, models: FaceModels
 ) -> MaterializeResult:
-    """Embed (batched) the aligned crops of faces that start a run of near-duplicates; `covers` lists the run."""
+    """Embed (batched) the aligned crop of the surest face of each run of near-duplicates; `covers` lists the run."""
     ep_id = episode_of(context)
     face_table = store.read_table(episode_key(ep_id, "faces.parquet"))
     face_ids = face_table.column("face_id").to_numpy()
@@ -34,6 +34,7 @@ def embeddings(
         face_table.column("frame_idx").to_numpy(),
         face_table.column("shot_id").to_numpy(),
         boxes,
+        face_table.column("score").to_numpy(),
         config.duplicate_iou,
         config.duplicate_max_chain,
     )
