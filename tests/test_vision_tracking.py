@@ -8,17 +8,14 @@ E0, E1 = np.eye(4)[0], np.eye(4)[1]
 NAN = np.full(4, np.nan)
 
 
-def tracks_of(samples, boxes, embs, shots=None, scores=None, **params):
+def tracks_of(samples, boxes, embs, shots=None, **params):
     """build_tracks on faces given by sample index; returns the rows of each track as lists."""
     samples = np.asarray(samples)
     shots = np.zeros(len(samples), np.int64) if shots is None else np.asarray(shots)
-    scores = np.full(len(samples), 0.9) if scores is None else np.asarray(scores)
     embs = np.asarray(embs, float)
     known = ~np.isnan(embs).any(axis=1)
     embedding_of = np.where(known, np.cumsum(known) - 1, -1)
-    rows = build_tracks(
-        samples * STEP, shots, np.asarray(boxes, float), scores, embs[known], embedding_of, STEP, TrackParams(**params)
-    )
+    rows = build_tracks(samples * STEP, shots, np.asarray(boxes, float), embs[known], embedding_of, STEP, TrackParams(**params))
     return [r.tolist() for r in rows]
 
 
@@ -56,7 +53,7 @@ def test_identity_change_in_place_splits_the_track():
 @pytest.mark.parametrize(
     "embs, expected",
     [
-        ([NAN] * 4, [[0, 1, 2, 3]]),  # unknown embeddings: associated by IoU alone
+        ([E0, NAN, NAN, NAN], [[0, 1, 2, 3]]),  # unknown embeddings: associated by IoU alone
         ([E0, NAN, NAN, E0], [[0, 1, 2, 3]]),
         ([NAN, E0, NAN, E0], [[0, 1, 2, 3]]),
     ],
@@ -68,13 +65,13 @@ def test_unknown_embeddings_associate_by_iou(embs, expected):
 @pytest.mark.parametrize(
     "embs, n_tracks",
     [
-        ([E0, E0], 1),  # same appearance: follows the jump
-        ([E0, E1], 2),
-        ([NAN, NAN], 2),  # nothing to vouch for a jump
+        ([E0, E0, E0], 1),  # same appearance: follows the jump
+        ([E0, E1, E1], 2),
+        ([E0, NAN, E0], 2),  # nothing to vouch for a jump
     ],
 )
 def test_jump_in_position_needs_a_strong_appearance_match(embs, n_tracks):
-    assert len(tracks_of([0, 1], [box(0), box(300)], embs)) == n_tracks
+    assert len(tracks_of([0, 1, 2], [box(0), box(300), box(300)], embs)) == n_tracks
 
 
 def test_tracks_are_ordered_by_first_frame():
@@ -85,13 +82,13 @@ def test_tracks_are_ordered_by_first_frame():
 
 
 @pytest.mark.parametrize(
-    "scores, kept",
+    "embs, kept",
     [
-        ([0.9, 0.35], True),  # one sure face vouches for the track
-        ([0.35, 0.4], False),  # two unsure faces: a flicker, dropped
-        ([0.35, 0.4, 0.35], True),  # three unsure faces in a row: a small face, kept
+        ([NAN, NAN, NAN], False),  # no face clear enough to embed: nothing tells whose it is
+        ([NAN, E0, NAN], True),  # one clear face vouches for the track
+        ([E0], True),
     ],
 )
-def test_tracks_of_only_unsure_faces_are_dropped_unless_long(scores, kept):
-    n = len(scores)
-    assert tracks_of(range(n), [box(0)] * n, [E0] * n, scores=scores) == ([list(range(n))] if kept else [])
+def test_tracks_without_a_known_appearance_are_dropped(embs, kept):
+    n = len(embs)
+    assert tracks_of(range(n), [box(0)] * n, embs) == ([list(range(n))] if kept else [])

@@ -12,6 +12,7 @@ from ..episode import validate_episode_id
 from ..resources import ArtifactStore, episode_key
 from ..vision import tables
 from ..vision.clustering import co_occurrence
+from ..vision.faces import MIN_EMBED_NORM
 
 episodes = DynamicPartitionsDefinition(name="episodes")
 
@@ -49,9 +50,18 @@ class TrackTable:
     face_ids: list[np.ndarray]
     start_ts: np.ndarray
     end_ts: np.ndarray
-    sums: np.ndarray  # (T,512) sum of the embedded faces of each track
-    counts: np.ndarray  # (T,) embedded faces per track
-    conflicts: np.ndarray  # (T,T) tracks seen in the same frame
+    sums: np.ndarray  # (T,512) sum of the usable embeddings of each track's faces
+    counts: np.ndarray  # (T,) usable embeddings per track
+    conflicts: np.ndarray  # (T,T) tracks with usable faces in the same frame
+
+
+def load_embeddings(store: ArtifactStore, ep_id: str) -> tuple[np.ndarray, dict[int, int]]:
+    """The usable embeddings (raw norm >= MIN_EMBED_NORM) as a matrix, and face id -> row for every face they cover."""
+    embedded = store.read_table(episode_key(ep_id, "embeddings.parquet"), columns=["embedding", "covers", "norm"])
+    usable = embedded.column("norm").to_numpy() >= MIN_EMBED_NORM
+    covers = [faces for faces, ok in zip(embedded.column("covers").to_pylist(), usable) if ok]
+    row_of = {f: row for row, faces in enumerate(covers) for f in faces}
+    return tables.embedding_matrix(embedded.column("embedding"))[usable], row_of
 
 
 def load_tracks(store: ArtifactStore, ep_id: str) -> TrackTable:
@@ -59,18 +69,17 @@ def load_tracks(store: ArtifactStore, ep_id: str) -> TrackTable:
     tracks = store.read_table(episode_key(ep_id, "tracks.parquet"))
     faces = store.read_table(episode_key(ep_id, "faces.parquet"), columns=["face_id", "frame_idx"])
     frame_of = dict(zip(faces.column("face_id").to_pylist(), faces.column("frame_idx").to_pylist()))
-    embedded = store.read_table(episode_key(ep_id, "embeddings.parquet"), columns=["face_id", "embedding"])
-    row_of = {int(f): i for i, f in enumerate(embedded.column("face_id").to_numpy())}
-    matrix = tables.embedding_matrix(embedded.column("embedding"))
+    matrix, row_of = load_embeddings(store, ep_id)
     face_ids = [np.asarray(f, np.int64) for f in tracks.column("face_ids").to_pylist()]
     sums = np.zeros((len(face_ids), matrix.shape[1]), np.float64)
     counts = np.zeros(len(face_ids))
     for t, ids in enumerate(face_ids):
-        rows = [row_of[f] for f in ids.tolist() if f in row_of]
+        rows = sorted({row_of[f] for f in ids.tolist() if f in row_of})
         if rows:
             sums[t] = matrix[rows].sum(axis=0)
             counts[t] = len(rows)
-    frames = [np.array([frame_of[f] for f in ids.tolist()]) for ids in face_ids]
+    # Only clearly seen faces say two tracks are two people: a blurred move can yield two boxes on one face.
+    frames = [np.array([frame_of[f] for f in ids.tolist() if f in row_of]) for ids in face_ids]
     return TrackTable(
         track_ids=tracks.column("track_id").to_numpy(),
         face_ids=face_ids,

@@ -12,14 +12,12 @@ from ..vision import tables
 from ..vision.tracking import (
     TRACK_IOU,
     TRACK_MAX_GAP,
-    TRACK_MIN_FACES,
-    TRACK_MIN_SCORE,
     TRACK_SIM,
     TRACK_SIM_STRONG,
     TrackParams,
     build_tracks,
 )
-from .common import episode_of, episodes
+from .common import episode_of, episodes, load_embeddings
 from .embeddings import embeddings
 
 SHORT_TRACK_FACES = 2
@@ -32,8 +30,6 @@ class TracksConfig(Config):
     sim_min: float = TRACK_SIM
     sim_strong: float = TRACK_SIM_STRONG
     max_gap: int = TRACK_MAX_GAP
-    min_score: float = TRACK_MIN_SCORE
-    min_faces: int = TRACK_MIN_FACES
 
 
 @asset(
@@ -58,16 +54,12 @@ def tracks(context: AssetExecutionContext, config: TracksConfig, store: Artifact
     frame_idx = face_table.column("frame_idx").to_numpy()
     ts = face_table.column("ts").to_numpy()
     boxes = np.stack([face_table.column(c).to_numpy() for c in ("x1", "y1", "x2", "y2")], axis=1)
-    embedded = store.read_table(episode_key(ep_id, "embeddings.parquet"))
-    matrix = tables.embedding_matrix(embedded.column("embedding"))
-    embedding_of = np.full(len(face_ids), -1, np.int64)
-    position = {int(f): i for i, f in enumerate(face_ids)}
-    for row, covered in enumerate(embedded.column("covers").to_pylist()):
-        embedding_of[[position[f] for f in covered]] = row
+    matrix, row_of = load_embeddings(store, ep_id)
+    embedding_of = np.array([row_of.get(f, -1) for f in face_ids.tolist()], np.int64)
     params = TrackParams(**config.model_dump())
     step = int(video["sample_step"])
     shots = face_table.column("shot_id").to_numpy()
-    rows = build_tracks(frame_idx, shots, boxes, face_table.column("score").to_numpy(), matrix, embedding_of, step, params)
+    rows = build_tracks(frame_idx, shots, boxes, matrix, embedding_of, step, params)
     sample_seconds = step / float(video["fps"])
     table = pa.table(
         {

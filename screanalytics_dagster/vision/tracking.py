@@ -12,8 +12,6 @@ from .boxes import frame_groups, iou_matrix
 TRACK_IOU = 0.3
 TRACK_SIM = 0.35  # below this the identity changed: the track splits
 TRACK_SIM_STRONG = 0.6  # a face this similar joins its track even after a jump in position
-TRACK_MIN_SCORE = 0.5  # a track needs one face this sure, or TRACK_MIN_FACES faces, to count
-TRACK_MIN_FACES = 3
 TRACK_MAX_GAP = 3  # a track ends when its last face is more than this many samples back
 
 
@@ -35,15 +33,12 @@ class TrackParams:
     sim_min: float = TRACK_SIM
     sim_strong: float = TRACK_SIM_STRONG
     max_gap: int = TRACK_MAX_GAP
-    min_score: float = TRACK_MIN_SCORE
-    min_faces: int = TRACK_MIN_FACES
 
 
 def build_tracks(
     frame_idx: np.ndarray,
     shot_id: np.ndarray,
     boxes: np.ndarray,
-    scores: np.ndarray,
     embeddings: np.ndarray,
     embedding_of: np.ndarray,
     step: int,
@@ -51,9 +46,9 @@ def build_tracks(
 ) -> list[np.ndarray]:
     """Rows of each track, ordered by first frame; face i looks like embeddings[embedding_of[i]] (-1: unknown).
 
-    Detections below the detector's usual threshold extend tracks, but a track made only of a
-    few unsure faces is dropped: that is how a low detection threshold keeps small faces
-    without keeping flickering false positives.
+    A track with no known appearance is dropped: none of its faces shows clearly enough to tell
+    whose it is. That is how a low detection threshold keeps small and blurred faces without
+    keeping false positives, whose embeddings are rarely clear.
     """
     finished: list[Track] = []
     active: list[Track] = []
@@ -75,11 +70,7 @@ def build_tracks(
                 active.append(track)
             _extend(track, int(row), boxes[row], looks[i], sample)
     finished += active
-    tracks = [
-        np.array(t.rows, np.int64)
-        for t in finished
-        if len(t.rows) >= params.min_faces or scores[t.rows].max() >= params.min_score
-    ]
+    tracks = [np.array(t.rows, np.int64) for t in finished if t.appearance is not None]
     return sorted(tracks, key=lambda r: (frame_idx[r[0]], r[0]))
 
 
