@@ -50,18 +50,17 @@ class TrackTable:
     face_ids: list[np.ndarray]
     start_ts: np.ndarray
     end_ts: np.ndarray
-    sums: np.ndarray  # (T,512) sum of the usable embeddings of each track's faces
-    counts: np.ndarray  # (T,) usable embeddings per track
-    conflicts: np.ndarray  # (T,T) tracks with usable faces in the same frame
+    sums: np.ndarray  # (T,512) sum of the distinct embeddings each track is known by (its clear ones when it has any)
+    counts: np.ndarray  # (T,) embeddings in each sum
+    conflicts: np.ndarray  # (T,T) tracks known by faces in the same frame
 
 
-def load_embeddings(store: ArtifactStore, ep_id: str) -> tuple[np.ndarray, dict[int, int]]:
-    """The usable embeddings (raw norm >= MIN_EMBED_NORM) as a matrix, and face id -> row for every face they cover."""
+def load_embeddings(store: ArtifactStore, ep_id: str) -> tuple[np.ndarray, dict[int, int], np.ndarray]:
+    """The embeddings as a matrix, face id -> row for every face, and which rows are clear (raw norm >= MIN_EMBED_NORM)."""
     embedded = store.read_table(episode_key(ep_id, "embeddings.parquet"), columns=["embedding", "covers", "norm"])
-    usable = embedded.column("norm").to_numpy() >= MIN_EMBED_NORM
-    covers = [faces for faces, ok in zip(embedded.column("covers").to_pylist(), usable) if ok]
-    row_of = {f: row for row, faces in enumerate(covers) for f in faces}
-    return tables.embedding_matrix(embedded.column("embedding"))[usable], row_of
+    row_of = {f: row for row, faces in enumerate(embedded.column("covers").to_pylist()) for f in faces}
+    clear = embedded.column("norm").to_numpy() >= MIN_EMBED_NORM
+    return tables.embedding_matrix(embedded.column("embedding")), row_of, clear
 
 
 def load_tracks(store: ArtifactStore, ep_id: str) -> TrackTable:
@@ -69,17 +68,20 @@ def load_tracks(store: ArtifactStore, ep_id: str) -> TrackTable:
     tracks = store.read_table(episode_key(ep_id, "tracks.parquet"))
     faces = store.read_table(episode_key(ep_id, "faces.parquet"), columns=["face_id", "frame_idx"])
     frame_of = dict(zip(faces.column("face_id").to_pylist(), faces.column("frame_idx").to_pylist()))
-    matrix, row_of = load_embeddings(store, ep_id)
+    matrix, row_of, clear = load_embeddings(store, ep_id)
     face_ids = [np.asarray(f, np.int64) for f in tracks.column("face_ids").to_pylist()]
     sums = np.zeros((len(face_ids), matrix.shape[1]), np.float64)
     counts = np.zeros(len(face_ids))
+    frames = []
     for t, ids in enumerate(face_ids):
-        rows = sorted({row_of[f] for f in ids.tolist() if f in row_of})
-        if rows:
-            sums[t] = matrix[rows].sum(axis=0)
-            counts[t] = len(rows)
-    # Only clearly seen faces say two tracks are two people: a blurred move can yield two boxes on one face.
-    frames = [np.array([frame_of[f] for f in ids.tolist() if f in row_of]) for ids in face_ids]
+        rows = np.array([row_of[f] for f in ids.tolist()])
+        # A track is known by its clear faces; one never seen clearly, by all of its faces.
+        seen = clear[rows] | ~clear[rows].any()
+        distinct = np.unique(rows[seen])
+        sums[t] = matrix[distinct].sum(axis=0)
+        counts[t] = len(distinct)
+        # Only faces a track is known by say two tracks are two people: a blurred move can yield two boxes on one face.
+        frames.append(np.array([frame_of[f] for f in ids[seen].tolist()]))
     return TrackTable(
         track_ids=tracks.column("track_id").to_numpy(),
         face_ids=face_ids,

@@ -12,6 +12,7 @@ from ..vision import tables
 from ..vision.tracking import (
     TRACK_IOU,
     TRACK_MAX_GAP,
+    TRACK_MIN_FACES,
     TRACK_SIM,
     TRACK_SIM_STRONG,
     TrackParams,
@@ -30,6 +31,7 @@ class TracksConfig(Config):
     sim_min: float = TRACK_SIM
     sim_strong: float = TRACK_SIM_STRONG
     max_gap: int = TRACK_MAX_GAP
+    min_faces: int = TRACK_MIN_FACES
 
 
 @asset(
@@ -54,8 +56,8 @@ def tracks(context: AssetExecutionContext, config: TracksConfig, store: Artifact
     frame_idx = face_table.column("frame_idx").to_numpy()
     ts = face_table.column("ts").to_numpy()
     boxes = np.stack([face_table.column(c).to_numpy() for c in ("x1", "y1", "x2", "y2")], axis=1)
-    matrix, row_of = load_embeddings(store, ep_id)
-    embedding_of = np.array([row_of.get(f, -1) for f in face_ids.tolist()], np.int64)
+    matrix, row_of, clear = load_embeddings(store, ep_id)
+    embedding_of = np.array([row_of[f] if clear[row_of[f]] else -1 for f in face_ids.tolist()], np.int64)
     params = TrackParams(**config.model_dump())
     step = int(video["sample_step"])
     shots = face_table.column("shot_id").to_numpy()

@@ -13,6 +13,7 @@ TRACK_IOU = 0.3
 TRACK_SIM = 0.35  # below this the identity changed: the track splits
 TRACK_SIM_STRONG = 0.6  # a face this similar joins its track even after a jump in position
 TRACK_MAX_GAP = 3  # a track ends when its last face is more than this many samples back
+TRACK_MIN_FACES = 3  # a track never seen clearly counts only when it lasts this many samples
 
 
 @dataclass
@@ -33,6 +34,7 @@ class TrackParams:
     sim_min: float = TRACK_SIM
     sim_strong: float = TRACK_SIM_STRONG
     max_gap: int = TRACK_MAX_GAP
+    min_faces: int = TRACK_MIN_FACES
 
 
 def build_tracks(
@@ -46,9 +48,9 @@ def build_tracks(
 ) -> list[np.ndarray]:
     """Rows of each track, ordered by first frame; face i looks like embeddings[embedding_of[i]] (-1: unknown).
 
-    A track with no known appearance is dropped: none of its faces shows clearly enough to tell
-    whose it is. That is how a low detection threshold keeps small and blurred faces without
-    keeping false positives, whose embeddings are rarely clear.
+    A track with no known appearance (no face clear enough to embed) counts only when it lasts
+    min_faces samples: that is how a low detection threshold keeps small and blurred faces
+    without keeping flickering false positives, whose embeddings are rarely clear.
     """
     finished: list[Track] = []
     active: list[Track] = []
@@ -70,7 +72,8 @@ def build_tracks(
                 active.append(track)
             _extend(track, int(row), boxes[row], looks[i], sample)
     finished += active
-    tracks = [np.array(t.rows, np.int64) for t in finished if t.appearance is not None]
+    kept = [t for t in finished if t.appearance is not None or len(t.rows) >= params.min_faces]
+    tracks = [np.array(t.rows, np.int64) for t in kept]
     return sorted(tracks, key=lambda r: (frame_idx[r[0]], r[0]))
 
 
