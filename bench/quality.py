@@ -1,7 +1,7 @@
 """Quality of the pipeline on realistic synthetic episodes: BCubed F1, persons vs truth and screen-time error per seed.
 
 Each seed's episode is rendered once and cached (bench/_episodes.py), then processed end to end with
-default settings into a fresh storage root under bench/out/quality/seed{N}/ (kept for inspection).
+default settings into a fresh storage root under bench/out/quality/{episode}/ (kept for inspection).
 
 Run:  .venv/bin/python bench/quality.py [--seeds 0 1 2] [--seconds 120] [--plain]
 """
@@ -28,7 +28,7 @@ DEFAULTS = {"seeds": [0, 1, 2], "seconds": 120.0}
 def run_seed(seed: int, seconds: float, realistic: bool) -> tuple[Evaluation, float]:
     """Process one seed's episode into a fresh root; its evaluation and wall seconds."""
     episode = cached_episode(seconds, seed, realistic=realistic)
-    root = OUT / "quality" / f"seed{seed}"
+    root = OUT / "quality" / Path(episode.video_path).stem
     shutil.rmtree(root, ignore_errors=True)
     (root / "videos").mkdir(parents=True)
     (root / "videos" / f"{EPISODE_ID}.mp4").symlink_to(Path(episode.video_path).resolve())
