@@ -8,14 +8,17 @@ E0, E1 = np.eye(4)[0], np.eye(4)[1]
 NAN = np.full(4, np.nan)
 
 
-def tracks_of(samples, boxes, embs, shots=None, **params):
+def tracks_of(samples, boxes, embs, shots=None, scores=None, **params):
     """build_tracks on faces given by sample index; returns the rows of each track as lists."""
     samples = np.asarray(samples)
     shots = np.zeros(len(samples), np.int64) if shots is None else np.asarray(shots)
+    scores = np.full(len(samples), 0.9) if scores is None else np.asarray(scores)
     embs = np.asarray(embs, float)
     known = ~np.isnan(embs).any(axis=1)
     embedding_of = np.where(known, np.cumsum(known) - 1, -1)
-    rows = build_tracks(samples * STEP, shots, np.asarray(boxes, float), embs[known], embedding_of, STEP, TrackParams(**params))
+    rows = build_tracks(
+        samples * STEP, shots, np.asarray(boxes, float), scores, embs[known], embedding_of, STEP, TrackParams(**params)
+    )
     return [r.tolist() for r in rows]
 
 
@@ -82,14 +85,15 @@ def test_tracks_are_ordered_by_first_frame():
 
 
 @pytest.mark.parametrize(
-    "embs, kept",
+    "embs, scores, kept",
     [
-        ([E0], True),  # one clear face vouches for the track
-        ([NAN, E0], True),
-        ([NAN, NAN], False),  # never seen clearly and short: a flicker or a false positive
-        ([NAN, NAN, NAN], True),  # never seen clearly but held on screen: someone out of focus
+        ([E0], [0.3], True),  # one clear face vouches for the track
+        ([NAN, E0], [0.3, 0.3], True),
+        ([NAN, NAN], [0.9, 0.9], False),  # never seen clearly and short: a flicker
+        ([NAN, NAN, NAN], [0.3, 0.9, 0.3], True),  # never seen clearly but held on screen: someone out of focus
+        ([NAN, NAN, NAN], [0.3, 0.3, 0.3], False),  # never clear and never sure: a pattern in the set
     ],
 )
-def test_tracks_never_seen_clearly_are_dropped_unless_long(embs, kept):
+def test_tracks_never_seen_clearly_are_dropped_unless_long_and_sure(embs, scores, kept):
     n = len(embs)
-    assert tracks_of(range(n), [box(0)] * n, embs) == ([list(range(n))] if kept else [])
+    assert tracks_of(range(n), [box(0)] * n, embs, scores=scores) == ([list(range(n))] if kept else [])

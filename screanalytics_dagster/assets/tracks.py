@@ -13,6 +13,7 @@ from ..vision.tracking import (
     TRACK_IOU,
     TRACK_MAX_GAP,
     TRACK_MIN_FACES,
+    TRACK_MIN_SCORE,
     TRACK_SIM,
     TRACK_SIM_STRONG,
     TrackParams,
@@ -32,6 +33,7 @@ class TracksConfig(Config):
     sim_strong: float = TRACK_SIM_STRONG
     max_gap: int = TRACK_MAX_GAP
     min_faces: int = TRACK_MIN_FACES
+    min_score: float = TRACK_MIN_SCORE
 
 
 @asset(
@@ -61,7 +63,7 @@ def tracks(context: AssetExecutionContext, config: TracksConfig, store: Artifact
     params = TrackParams(**config.model_dump())
     step = int(video["sample_step"])
     shots = face_table.column("shot_id").to_numpy()
-    rows = build_tracks(frame_idx, shots, boxes, matrix, embedding_of, step, params)
+    rows = build_tracks(frame_idx, shots, boxes, face_table.column("score").to_numpy(), matrix, embedding_of, step, params)
     sample_seconds = step / float(video["fps"])
     table = pa.table(
         {

@@ -14,6 +14,7 @@ TRACK_SIM = 0.35  # below this the identity changed: the track splits
 TRACK_SIM_STRONG = 0.6  # a face this similar joins its track even after a jump in position
 TRACK_MAX_GAP = 3  # a track ends when its last face is more than this many samples back
 TRACK_MIN_FACES = 3  # a track never seen clearly counts only when it lasts this many samples
+TRACK_MIN_SCORE = 0.5  # and when one of its detections is this sure
 
 
 @dataclass
@@ -35,12 +36,14 @@ class TrackParams:
     sim_strong: float = TRACK_SIM_STRONG
     max_gap: int = TRACK_MAX_GAP
     min_faces: int = TRACK_MIN_FACES
+    min_score: float = TRACK_MIN_SCORE
 
 
 def build_tracks(
     frame_idx: np.ndarray,
     shot_id: np.ndarray,
     boxes: np.ndarray,
+    scores: np.ndarray,
     embeddings: np.ndarray,
     embedding_of: np.ndarray,
     step: int,
@@ -49,8 +52,9 @@ def build_tracks(
     """Rows of each track, ordered by first frame; face i looks like embeddings[embedding_of[i]] (-1: unknown).
 
     A track with no known appearance (no face clear enough to embed) counts only when it lasts
-    min_faces samples: that is how a low detection threshold keeps small and blurred faces
-    without keeping flickering false positives, whose embeddings are rarely clear.
+    min_faces samples with one detection at min_score: someone out of focus, not a flicker or a
+    pattern in the set. That is how a low detection threshold keeps small and blurred faces
+    without keeping false positives, whose embeddings are rarely clear.
     """
     finished: list[Track] = []
     active: list[Track] = []
@@ -72,9 +76,13 @@ def build_tracks(
                 active.append(track)
             _extend(track, int(row), boxes[row], looks[i], sample)
     finished += active
-    kept = [t for t in finished if t.appearance is not None or len(t.rows) >= params.min_faces]
-    tracks = [np.array(t.rows, np.int64) for t in kept]
+    tracks = [np.array(t.rows, np.int64) for t in finished if t.appearance is not None or _sustained(t, scores, params)]
     return sorted(tracks, key=lambda r: (frame_idx[r[0]], r[0]))
+
+
+def _sustained(track: Track, scores: np.ndarray, params: TrackParams) -> bool:
+    """A track long enough, with a sure enough detection, to count without a clear face."""
+    return len(track.rows) >= params.min_faces and scores[track.rows].max() >= params.min_score
 
 
 def _lookup(embeddings: np.ndarray, index: np.ndarray) -> np.ndarray:
