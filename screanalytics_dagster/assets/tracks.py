@@ -32,8 +32,8 @@ class TracksConfig(Config):
     sim_min: float = TRACK_SIM
     sim_strong: float = TRACK_SIM_STRONG
     max_gap: int = TRACK_MAX_GAP
-    min_faces: int = TRACK_MIN_FACES
     min_score: float = TRACK_MIN_SCORE
+    min_faces: int = TRACK_MIN_FACES
 
 
 @asset(

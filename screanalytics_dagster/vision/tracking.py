@@ -12,9 +12,9 @@ from .boxes import frame_groups, iou_matrix
 TRACK_IOU = 0.3
 TRACK_SIM = 0.35  # below this the identity changed: the track splits
 TRACK_SIM_STRONG = 0.6  # a face this similar joins its track even after a jump in position
+TRACK_MIN_SCORE = 0.5  # a track never seen clearly needs one face this sure, and TRACK_MIN_FACES faces, to count
+TRACK_MIN_FACES = 3
 TRACK_MAX_GAP = 3  # a track ends when its last face is more than this many samples back
-TRACK_MIN_FACES = 3  # a track never seen clearly counts only when it lasts this many samples
-TRACK_MIN_SCORE = 0.5  # and when one of its detections is this sure
 
 
 @dataclass
@@ -35,8 +35,8 @@ class TrackParams:
     sim_min: float = TRACK_SIM
     sim_strong: float = TRACK_SIM_STRONG
     max_gap: int = TRACK_MAX_GAP
-    min_faces: int = TRACK_MIN_FACES
     min_score: float = TRACK_MIN_SCORE
+    min_faces: int = TRACK_MIN_FACES
 
 
 def build_tracks(
