@@ -19,9 +19,11 @@ TEST_EPISODE = "testshow-s01e01"
 TEST_SECONDS = 60.0
 
 
-def make_episode(folder: Path, ep_id: str, seconds: float = TEST_SECONDS, seed: int = 0) -> SampleEpisode:
+def make_episode(
+    folder: Path, ep_id: str, seconds: float = TEST_SECONDS, seed: int = 0, realistic: bool = False
+) -> SampleEpisode:
     """A synthetic episode video with its truth, reused when already built in folder."""
-    return load_or_build_sample(folder / f"{ep_id}.mp4", duration_s=seconds, seed=seed)
+    return load_or_build_sample(folder / f"{ep_id}.mp4", duration_s=seconds, seed=seed, realistic=realistic)
 
 
 @pytest.fixture(scope="session")

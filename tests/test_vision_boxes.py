@@ -52,11 +52,11 @@ def test_frame_groups(frames, expected):
 
 
 def still(n, shots=None, boxes=None):
-    """frame_idx, shot_id, boxes of one face per sampled frame (step 5)."""
+    """frame_idx, shot_id, boxes and scores (all equal) of one face per sampled frame (step 5)."""
     frames = np.arange(n) * 5
     shots = np.zeros(n, np.int64) if shots is None else np.asarray(shots)
     boxes = np.tile(np.array(BOX, float), (n, 1)) if boxes is None else np.asarray(boxes, float)
-    return frames, shots, boxes
+    return frames, shots, boxes, np.ones(n)
 
 
 @pytest.mark.parametrize(
@@ -77,10 +77,16 @@ def test_duplicate_anchors_single_face(n, shots, boxes, max_chain, expected):
 def test_duplicate_anchors_two_faces_map_one_to_one():
     frames = np.array([0, 0, 5, 5, 10, 10])
     boxes = np.array([BOX, [50, 0, 60, 10], [50, 0, 60, 10], BOX, BOX, [50, 0, 60, 10]], float)
-    assert duplicate_anchors(frames, np.zeros(6, np.int64), boxes).tolist() == [0, 1, 1, 0, 0, 1]
+    assert duplicate_anchors(frames, np.zeros(6, np.int64), boxes, np.ones(6)).tolist() == [0, 1, 1, 0, 0, 1]
 
 
 def test_duplicate_anchors_only_the_best_of_two_candidates_borrows():
     frames = np.array([0, 5, 5])
     boxes = np.array([BOX, [0, 0, 10, 9], BOX], float)  # both overlap the earlier face by IoU >= 0.8
-    assert duplicate_anchors(frames, np.zeros(3, np.int64), boxes).tolist() == [0, 1, 0]
+    assert duplicate_anchors(frames, np.zeros(3, np.int64), boxes, np.ones(3)).tolist() == [0, 1, 0]
+
+
+def test_duplicate_anchors_embed_each_run_at_its_surest_face():
+    frames, shots, boxes, _ = still(7)
+    scores = np.array([0.3, 0.9, 0.5, 0.6, 0.95, 0.7, 0.2])
+    assert duplicate_anchors(frames, shots, boxes, scores, max_chain=3).tolist() == [1, 1, 1, 4, 4, 4, 6]

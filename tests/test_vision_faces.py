@@ -7,6 +7,7 @@ import pytest
 
 from screanalytics_dagster.vision.faces import (
     DEFAULT_PACK,
+    MIN_EMBED_NORM,
     FaceEngine,
     ModelPack,
     ModelPackError,
@@ -31,9 +32,9 @@ def photo():
 
 @pytest.fixture(scope="module")
 def faces(engine, photo):
-    """Detections and embeddings of t1.jpg."""
+    """Detections, embeddings and their raw norms of t1.jpg."""
     dets = engine.detect(photo)
-    return dets, engine.embed(engine.align(photo, dets.kps))
+    return dets, *engine.embed(engine.align(photo, dets.kps))
 
 
 def centres(boxes):
@@ -41,7 +42,7 @@ def centres(boxes):
 
 
 def test_detects_the_six_faces_of_t1(faces, photo):
-    dets, _ = faces
+    dets, _, _ = faces
     height, width = photo.shape[:2]
     assert len(dets) == 6
     assert dets.boxes.shape == (6, 4) and dets.kps.shape == (6, 5, 2)
@@ -52,16 +53,23 @@ def test_detects_the_six_faces_of_t1(faces, photo):
 
 
 def test_embeddings_are_unit_norm(faces):
-    _, embeddings = faces
+    _, embeddings, _ = faces
     assert embeddings.shape == (6, 512) and embeddings.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-5)
 
 
+def test_raw_norm_tells_clear_faces_from_blurred_ones(engine, photo, faces):
+    dets, _, norms = faces
+    blurred = np.stack([cv2.GaussianBlur(c, (0, 0), 10.0) for c in engine.align(photo, dets.kps)])  # beyond recognition
+    assert (norms >= MIN_EMBED_NORM).all()
+    assert (engine.embed(blurred)[1] < MIN_EMBED_NORM).all()
+
+
 def test_same_face_matches_across_a_flip_and_different_faces_do_not(engine, photo, faces):
-    dets, embeddings = faces
+    dets, embeddings, _ = faces
     flipped = np.ascontiguousarray(photo[:, ::-1])
     flipped_dets = engine.detect(flipped)
-    flipped_embeddings = engine.embed(engine.align(flipped, flipped_dets.kps))
+    flipped_embeddings, _ = engine.embed(engine.align(flipped, flipped_dets.kps))
     mirrored = centres(flipped_dets.boxes) * [-1, 1] + [photo.shape[1], 0]
     match = np.argmin(np.linalg.norm(centres(dets.boxes)[:, None] - mirrored[None], axis=2), axis=1)
     assert sorted(match.tolist()) == list(range(6))
@@ -77,7 +85,7 @@ def test_a_blank_frame_has_no_faces(engine):
     assert len(dets) == 0 and dets.boxes.shape == (0, 4)
     crops = engine.align(frame, dets.kps)
     assert crops.shape == (0, 112, 112, 3)
-    assert engine.embed(crops).shape == (0, 512)
+    assert engine.embed(crops)[0].shape == (0, 512)
 
 
 @pytest.mark.parametrize(

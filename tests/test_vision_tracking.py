@@ -68,13 +68,13 @@ def test_unknown_embeddings_associate_by_iou(embs, expected):
 @pytest.mark.parametrize(
     "embs, n_tracks",
     [
-        ([E0, E0], 1),  # same appearance: follows the jump
-        ([E0, E1], 2),
-        ([NAN, NAN], 2),  # nothing to vouch for a jump
+        ([E0, E0, E0], 1),  # same appearance: follows the jump
+        ([E0, E1, E1], 2),
+        ([E0, NAN, E0], 2),  # nothing to vouch for a jump
     ],
 )
 def test_jump_in_position_needs_a_strong_appearance_match(embs, n_tracks):
-    assert len(tracks_of([0, 1], [box(0), box(300)], embs)) == n_tracks
+    assert len(tracks_of([0, 1, 2], [box(0), box(300), box(300)], embs)) == n_tracks
 
 
 def test_tracks_are_ordered_by_first_frame():
@@ -85,13 +85,15 @@ def test_tracks_are_ordered_by_first_frame():
 
 
 @pytest.mark.parametrize(
-    "scores, kept",
+    "embs, scores, kept",
     [
-        ([0.9, 0.35], True),  # one sure face vouches for the track
-        ([0.35, 0.4], False),  # two unsure faces: a flicker, dropped
-        ([0.35, 0.4, 0.35], True),  # three unsure faces in a row: a small face, kept
+        ([E0], [0.3], True),  # one clear face vouches for the track
+        ([NAN, E0], [0.3, 0.3], True),
+        ([NAN, NAN], [0.9, 0.9], False),  # never seen clearly and short: a flicker
+        ([NAN, NAN, NAN], [0.3, 0.9, 0.3], True),  # never seen clearly but held on screen: someone out of focus
+        ([NAN, NAN, NAN], [0.3, 0.3, 0.3], False),  # never clear and never sure: a pattern in the set
     ],
 )
-def test_tracks_of_only_unsure_faces_are_dropped_unless_long(scores, kept):
-    n = len(scores)
-    assert tracks_of(range(n), [box(0)] * n, [E0] * n, scores=scores) == ([list(range(n))] if kept else [])
+def test_tracks_never_seen_clearly_are_dropped_unless_long_and_sure(embs, scores, kept):
+    n = len(embs)
+    assert tracks_of(range(n), [box(0)] * n, embs, scores=scores) == ([list(range(n))] if kept else [])

@@ -12,6 +12,7 @@ from ..episode import validate_episode_id
 from ..resources import BaseArtifactStore, episode_key, progress_key
 from ..vision import tables
 from ..vision.clustering import co_occurrence
+from ..vision.faces import MIN_EMBED_NORM
 
 episodes = DynamicPartitionsDefinition(name="episodes")
 
@@ -62,9 +63,17 @@ class TrackTable:
     face_ids: list[np.ndarray]
     start_ts: np.ndarray
     end_ts: np.ndarray
-    sums: np.ndarray  # (T,512) sum of the embedded faces of each track
-    counts: np.ndarray  # (T,) embedded faces per track
-    conflicts: np.ndarray  # (T,T) tracks seen in the same frame
+    sums: np.ndarray  # (T,512) sum of the distinct embeddings each track is known by (its clear ones when it has any)
+    counts: np.ndarray  # (T,) embeddings in each sum
+    conflicts: np.ndarray  # (T,T) tracks known by faces in the same frame
+
+
+def load_embeddings(store: ArtifactStore, ep_id: str) -> tuple[np.ndarray, dict[int, int], np.ndarray]:
+    """The embeddings as a matrix, face id -> row for every face, and which rows are clear (raw norm >= MIN_EMBED_NORM)."""
+    embedded = store.read_table(episode_key(ep_id, "embeddings.parquet"), columns=["embedding", "covers", "norm"])
+    row_of = {f: row for row, faces in enumerate(embedded.column("covers").to_pylist()) for f in faces}
+    clear = embedded.column("norm").to_numpy() >= MIN_EMBED_NORM
+    return tables.embedding_matrix(embedded.column("embedding")), row_of, clear
 
 
 def load_tracks(store: BaseArtifactStore, ep_id: str) -> TrackTable:
@@ -72,18 +81,20 @@ def load_tracks(store: BaseArtifactStore, ep_id: str) -> TrackTable:
     tracks = store.read_table(episode_key(ep_id, "tracks.parquet"))
     faces = store.read_table(episode_key(ep_id, "faces.parquet"), columns=["face_id", "frame_idx"])
     frame_of = dict(zip(faces.column("face_id").to_pylist(), faces.column("frame_idx").to_pylist()))
-    embedded = store.read_table(episode_key(ep_id, "embeddings.parquet"), columns=["face_id", "embedding"])
-    row_of = {int(f): i for i, f in enumerate(embedded.column("face_id").to_numpy())}
-    matrix = tables.embedding_matrix(embedded.column("embedding"))
+    matrix, row_of, clear = load_embeddings(store, ep_id)
     face_ids = [np.asarray(f, np.int64) for f in tracks.column("face_ids").to_pylist()]
     sums = np.zeros((len(face_ids), matrix.shape[1]), np.float64)
     counts = np.zeros(len(face_ids))
+    frames = []
     for t, ids in enumerate(face_ids):
-        rows = [row_of[f] for f in ids.tolist() if f in row_of]
-        if rows:
-            sums[t] = matrix[rows].sum(axis=0)
-            counts[t] = len(rows)
-    frames = [np.array([frame_of[f] for f in ids.tolist()]) for ids in face_ids]
+        rows = np.array([row_of[f] for f in ids.tolist()])
+        # A track is known by its clear faces; one never seen clearly, by all of its faces.
+        seen = clear[rows] | ~clear[rows].any()
+        distinct = np.unique(rows[seen])
+        sums[t] = matrix[distinct].sum(axis=0)
+        counts[t] = len(distinct)
+        # Only faces a track is known by say two tracks are two people: a blurred move can yield two boxes on one face.
+        frames.append(np.array([frame_of[f] for f in ids[seen].tolist()]))
     return TrackTable(
         track_ids=tracks.column("track_id").to_numpy(),
         face_ids=face_ids,

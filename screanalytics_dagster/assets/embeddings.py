@@ -10,7 +10,7 @@ from ..resources import BaseArtifactStore, FaceModels, episode_key
 from ..vision import tables
 from ..vision.boxes import DUPLICATE_IOU, DUPLICATE_MAX_CHAIN, duplicate_anchors
 from ..vision.detection import decode_crops
-from ..vision.faces import EMBED_BATCH
+from ..vision.faces import EMBED_BATCH, MIN_EMBED_NORM
 from .common import episode_of, episodes, progress_reporter
 from .faces import faces
 
@@ -25,7 +25,7 @@ class EmbeddingsConfig(Config):
 def embeddings(
     context: AssetExecutionContext, config: EmbeddingsConfig, store: BaseArtifactStore, models: FaceModels
 ) -> MaterializeResult:
-    """Embed (batched) the aligned crops of faces that start a run of near-duplicates; `covers` lists the run."""
+    """Embed (batched) the aligned crop of the surest face of each run of near-duplicates; `covers` lists the run."""
     ep_id = episode_of(context)
     face_table = store.read_table(episode_key(ep_id, "faces.parquet"))
     face_ids = face_table.column("face_id").to_numpy()
@@ -34,6 +34,7 @@ def embeddings(
         face_table.column("frame_idx").to_numpy(),
         face_table.column("shot_id").to_numpy(),
         boxes,
+        face_table.column("score").to_numpy(),
         config.duplicate_iou,
         config.duplicate_max_chain,
     )
@@ -44,25 +45,27 @@ def embeddings(
     engine = models.engine()
     report = progress_reporter(context, store)
     started = time.perf_counter()
-    done = 0
+    done, unclear = 0, 0
     with store.table_writer(episode_key(ep_id, "embeddings.parquet"), tables.EMBEDDINGS) as writer:
         for batch in store.iter_batches(episode_key(ep_id, "crops.parquet"), batch_size=4 * EMBED_BATCH):
             ids = batch.column("face_id").to_numpy()
             keep = np.flatnonzero(np.isin(ids, wanted))
             if len(keep):
                 jpegs = batch.column("jpeg").take(pa.array(keep)).to_pylist()
-                vectors = engine.embed(decode_crops(jpegs))
+                vectors, norms = engine.embed(decode_crops(jpegs))
                 writer.write_batch(
                     pa.RecordBatch.from_arrays(
                         [
                             pa.array(ids[keep], pa.int64()),
                             tables.embedding_column(vectors),
                             pa.array([covers[int(i)] for i in ids[keep]], pa.list_(pa.int64())),
+                            pa.array(norms, pa.float32()),
                         ],
                         schema=tables.EMBEDDINGS,
                     )
                 )
                 done += len(keep)
+                unclear += int((norms < MIN_EMBED_NORM).sum())
             report(done, len(covers), f"{done}/{len(covers)} faces embedded")
     seconds = time.perf_counter() - started
     return MaterializeResult(
@@ -70,6 +73,8 @@ def embeddings(
             "n_faces": len(face_ids),
             "n_embedded": len(covers),
             "skipped_fraction": round(1 - len(covers) / len(face_ids), 4) if len(face_ids) else 0.0,
+            "n_unclear": unclear,
+            "min_embed_norm": MIN_EMBED_NORM,
             "duplicate_iou": config.duplicate_iou,
             "duplicate_max_chain": config.duplicate_max_chain,
             "model_pack": engine.pack.name,

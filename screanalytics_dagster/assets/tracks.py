@@ -19,7 +19,7 @@ from ..vision.tracking import (
     TrackParams,
     build_tracks,
 )
-from .common import episode_of, episodes
+from .common import episode_of, episodes, load_embeddings
 from .embeddings import embeddings
 
 SHORT_TRACK_FACES = 2
@@ -58,12 +58,8 @@ def tracks(context: AssetExecutionContext, config: TracksConfig, store: BaseArti
     frame_idx = face_table.column("frame_idx").to_numpy()
     ts = face_table.column("ts").to_numpy()
     boxes = np.stack([face_table.column(c).to_numpy() for c in ("x1", "y1", "x2", "y2")], axis=1)
-    embedded = store.read_table(episode_key(ep_id, "embeddings.parquet"))
-    matrix = tables.embedding_matrix(embedded.column("embedding"))
-    embedding_of = np.full(len(face_ids), -1, np.int64)
-    position = {int(f): i for i, f in enumerate(face_ids)}
-    for row, covered in enumerate(embedded.column("covers").to_pylist()):
-        embedding_of[[position[f] for f in covered]] = row
+    matrix, row_of, clear = load_embeddings(store, ep_id)
+    embedding_of = np.array([row_of[f] if clear[row_of[f]] else -1 for f in face_ids.tolist()], np.int64)
     params = TrackParams(**config.model_dump())
     step = int(video["sample_step"])
     shots = face_table.column("shot_id").to_numpy()

@@ -34,15 +34,17 @@ def duplicate_anchors(
     frame_idx: np.ndarray,
     shot_id: np.ndarray,
     boxes: np.ndarray,
+    scores: np.ndarray,
     iou_min: float = DUPLICATE_IOU,
     max_chain: int = DUPLICATE_MAX_CHAIN,
 ) -> np.ndarray:
     """For each face, the row of the face whose embedding stands for it (itself when it must be embedded).
 
     A face that repeats a face of the previous sampled frame in the same shot (same place, same
-    size: IoU >= iou_min, one-to-one) borrows that face's anchor, for at most max_chain samples.
+    size: IoU >= iou_min, one-to-one) joins that face's run, for at most max_chain samples; each
+    run is embedded once, at its surest face (a run often starts blurred, mid-move or mid-focus).
     """
-    anchors = np.arange(len(frame_idx))
+    runs = np.arange(len(frame_idx))
     chain = np.zeros(len(frame_idx), np.int64)
     previous: np.ndarray | None = None
     for rows in frame_groups(frame_idx):
@@ -53,7 +55,11 @@ def duplicate_anchors(
                 if j >= 0 and iou[i, j] >= iou_min and int(np.argmax(iou[:, j])) == i:
                     prev = previous[j]
                     if chain[prev] + 1 < max_chain:
-                        anchors[row] = anchors[prev]
+                        runs[row] = runs[prev]
                         chain[row] = chain[prev] + 1
         previous = rows
-    return anchors
+    best: dict[int, int] = {}
+    for row, run in enumerate(runs.tolist()):
+        if run not in best or scores[row] > scores[best[run]]:
+            best[run] = row
+    return np.array([best[run] for run in runs.tolist()], np.int64)

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-DET_THRESH = 0.2  # low on purpose: tracks need one sure face or several faces (vision.tracking)
+DET_THRESH = 0.2  # low on purpose: a track needs one face clear enough to embed (vision.tracking)
 DET_LONG_SIDE = 640
 EMBED_BATCH = 32
+# Raw ArcFace feature norm below which an embedding says little about who it is (blur, defocus, not a face):
+# such faces of the default pack's MobileFaceNet are about as similar to their own identity as to strangers.
+MIN_EMBED_NORM = 16.0
 CROP_SIZE = 112
 DEFAULT_PACK = ("scrfd_500m_bnkps.onnx", "w600k_mbf.onnx")
 
@@ -145,10 +148,11 @@ class FaceEngine:
             crops = [face_align.norm_crop(frame, landmark=k, image_size=CROP_SIZE) for k in kps]
         return np.stack(crops) if crops else np.zeros((0, CROP_SIZE, CROP_SIZE, 3), np.uint8)
 
-    def embed(self, crops: np.ndarray, batch: int = EMBED_BATCH) -> np.ndarray:
-        """L2-normalised 512-d float32 embeddings of aligned crops."""
+    def embed(self, crops: np.ndarray, batch: int = EMBED_BATCH) -> tuple[np.ndarray, np.ndarray]:
+        """L2-normalised 512-d float32 embeddings of aligned crops, and their raw norms (how clearly each face shows)."""
         out = [self.recognizer.get_feat(list(crops[i : i + batch])) for i in range(0, len(crops), batch)]
         if not out:
-            return np.zeros((0, 512), np.float32)
+            return np.zeros((0, 512), np.float32), np.zeros(0, np.float32)
         feats = np.concatenate(out).astype(np.float32)
-        return feats / np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-12)
+        norms = np.linalg.norm(feats, axis=1)
+        return feats / np.maximum(norms, 1e-12)[:, None], norms

@@ -26,6 +26,7 @@ EMBEDDINGS = pa.schema(
         ("face_id", pa.int64()),
         ("embedding", pa.list_(pa.float32(), EMBED_DIM)),
         ("covers", pa.list_(pa.int64())),  # faces (this one included) that reuse this embedding
+        ("norm", pa.float32()),  # raw ArcFace feature norm: low when the face is blurred or not a face
     ]
 )
 TRACKS = pa.schema(

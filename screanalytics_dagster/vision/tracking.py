@@ -12,7 +12,7 @@ from .boxes import frame_groups, iou_matrix
 TRACK_IOU = 0.3
 TRACK_SIM = 0.35  # below this the identity changed: the track splits
 TRACK_SIM_STRONG = 0.6  # a face this similar joins its track even after a jump in position
-TRACK_MIN_SCORE = 0.5  # a track needs one face this sure, or TRACK_MIN_FACES faces, to count
+TRACK_MIN_SCORE = 0.5  # a track never seen clearly needs one face this sure, and TRACK_MIN_FACES faces, to count
 TRACK_MIN_FACES = 3
 TRACK_MAX_GAP = 3  # a track ends when its last face is more than this many samples back
 
@@ -51,9 +51,10 @@ def build_tracks(
 ) -> list[np.ndarray]:
     """Rows of each track, ordered by first frame; face i looks like embeddings[embedding_of[i]] (-1: unknown).
 
-    Detections below the detector's usual threshold extend tracks, but a track made only of a
-    few unsure faces is dropped: that is how a low detection threshold keeps small faces
-    without keeping flickering false positives.
+    A track with no known appearance (no face clear enough to embed) counts only when it lasts
+    min_faces samples with one detection at min_score: someone out of focus, not a flicker or a
+    pattern in the set. That is how a low detection threshold keeps small and blurred faces
+    without keeping false positives, whose embeddings are rarely clear.
     """
     finished: list[Track] = []
     active: list[Track] = []
@@ -75,12 +76,13 @@ def build_tracks(
                 active.append(track)
             _extend(track, int(row), boxes[row], looks[i], sample)
     finished += active
-    tracks = [
-        np.array(t.rows, np.int64)
-        for t in finished
-        if len(t.rows) >= params.min_faces or scores[t.rows].max() >= params.min_score
-    ]
+    tracks = [np.array(t.rows, np.int64) for t in finished if t.appearance is not None or _sustained(t, scores, params)]
     return sorted(tracks, key=lambda r: (frame_idx[r[0]], r[0]))
+
+
+def _sustained(track: Track, scores: np.ndarray, params: TrackParams) -> bool:
+    """A track long enough, with a sure enough detection, to count without a clear face."""
+    return len(track.rows) >= params.min_faces and scores[track.rows].max() >= params.min_score
 
 
 def _lookup(embeddings: np.ndarray, index: np.ndarray) -> np.ndarray:
