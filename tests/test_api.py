@@ -1,5 +1,6 @@
 """The REST facade on one machine: registration, validation, review reads, and the synchronous fallback."""
 
+import json
 import shutil
 import uuid
 
@@ -158,3 +159,19 @@ def test_cors_admits_the_ui_origin_only(root, monkeypatch):
     other = api.options("/episodes", headers={"Origin": "http://evil.example", **preflight})
     assert "access-control-allow-origin" not in other.headers
     assert api.get("/docs").status_code == 200
+
+
+def test_metrics_count_requests_by_route_and_jobs_by_state(api, registered):
+    api.get(f"/episodes/{registered}")
+    api.post(f"/episodes/{registered}/clusters/group_async")
+    text = api.get("/metrics").text
+    assert 'screanalytics_api_request_seconds_count{method="GET",route="/episodes/{ep_id}",status="200"} 1.0' in text
+    assert 'screanalytics_jobs{state="success"} 1.0' in text
+
+
+def test_json_logs_are_one_object_per_line(root, monkeypatch, capfd):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    api = TestClient(create_app(Settings(storage_root=str(root), log_format="json")))
+    api.get("/episodes/rhobh-s09e09")
+    lines = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")]
+    assert {"msg": "GET /episodes/rhobh-s09e09 404", "route": "/episodes/{ep_id}", "status": 404}.items() <= lines[-1].items()

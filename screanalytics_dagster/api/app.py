@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from ..settings import Settings, settings
 from .context import ApiContext
 from .errors import install_handlers
+from .observability import install_observability
 from .routes import episodes, health, jobs, reads
 
 
@@ -20,6 +21,7 @@ def create_app(config: Settings | None = None, instance: DagsterInstance | None 
     if config.ui_origin:
         app.add_middleware(CORSMiddleware, allow_origins=[config.ui_origin], allow_methods=["*"], allow_headers=["*"])
     install_handlers(app)
+    install_observability(app, app.state.context)
     for module in (episodes, jobs, reads, health):
         app.include_router(module.router)
     return app
