@@ -29,23 +29,34 @@ FINISHED = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory) -> Iterator[str]:
-    """A Redis database claimed by this test session alone (so two sessions never share Celery queues)."""
+def redis_databases(tmp_path_factory) -> Iterator:
+    """claim() -> the URL of a Redis database no other test session or stack uses (released at the end)."""
+    claimed = []
     with redis_server(tmp_path_factory.mktemp("redis"), TEST_REDIS) as server:
-        for db in range(15, 0, -1):
-            url = str(make_url(server).set(database=str(db)))
-            client = redis.Redis.from_url(url)
-            if client.set(SESSION_CLAIM, os.getpid(), nx=True, ex=3 * 3600):
-                break
-        else:
+
+        def claim() -> str:
+            for db in range(15, 0, -1):
+                url = str(make_url(server).set(database=str(db)))
+                client = redis.Redis.from_url(url)
+                if client.set(SESSION_CLAIM, os.getpid(), nx=True, ex=3 * 3600):
+                    stale = [k for pattern in ("dagster*", "vision*", "screenalytics:job_lock:*") for k in client.keys(pattern)]
+                    if stale:
+                        client.delete(*stale)
+                    claimed.append(client)
+                    return url
             pytest.fail(f"every Redis database of {server} is claimed by another test session")
-        stale = [k for pattern in ("dagster*", "vision*", "screenalytics:job_lock:*") for k in client.keys(pattern)]
-        if stale:
-            client.delete(*stale)
+
         try:
-            yield url
+            yield claim
         finally:
-            client.delete(SESSION_CLAIM)
+            for client in claimed:
+                client.delete(SESSION_CLAIM)
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_databases) -> str:
+    """The Redis database of this session's stack: its Celery queues are this session's alone."""
+    return redis_databases()
 
 
 @pytest.fixture(scope="session")

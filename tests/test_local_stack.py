@@ -15,14 +15,14 @@ DEMO = "demo-s01e01"
 
 
 @pytest.fixture
-def stack_env(tmp_path, redis_url):
+def stack_env(tmp_path, redis_databases):
     return {
         **os.environ,
         "STACK_DIR": str(tmp_path / "stack"),
         "STORAGE_ROOT": str(tmp_path / "storage"),
         "API_PORT": str(free_port()),
         "DAGSTER_PORT": str(free_port()),
-        "REDIS_URL": redis_url,  # this session's own Redis database
+        "REDIS_URL": redis_databases(),  # not the stack fixture's: its worker would take these steps
     }
 
 

@@ -66,6 +66,8 @@ def take_lock(ctx: ApiContext, key: str, token: str) -> bool:
     if ctx.redis.set(key, token, nx=True, ex=PENDING_TTL_S):
         return True
     holder = ctx.redis.get(key)
+    if holder is None:  # expired just now
+        return bool(ctx.redis.set(key, token, nx=True, ex=PENDING_TTL_S))
     run_id = holder_run(holder)
     if run_id is None:
         return False  # another launch is on its way

@@ -38,34 +38,28 @@ def start(ctx: Context, ep_id: str, operation: str, response: Response, run_conf
     return answer
 
 
-@router.post("/episodes/{ep_id}/process_async", status_code=202)
-def process_async(ep_id: str, ctx: Context, response: Response) -> dict:
-    """Detect, embed, track, cluster, group and time the whole episode."""
-    return start(ctx, ep_id, "process", response)
+# path under /episodes/{ep_id}/ -> (operation, what it does); batch_assign_async, which takes a body, is below
+OPERATION_ROUTES = {
+    "process_async": ("process", "Detect, embed, track, cluster, group and time the whole episode."),
+    "embeddings/reembed_async": ("reembed", "Embed the detected faces again, then everything downstream."),
+    "tracks/split_async": ("split_tracks", "Build the tracks again (splitting where identity changes), then everything downstream."),
+    "clusters/recluster_async": ("recluster", "Cluster the tracks again; manual names stay."),
+    "clusters/group_async": ("auto_group", "Map clusters to persons again (manual names, facebank, merging) and recompute screen time."),
+}
 
 
-@router.post("/episodes/{ep_id}/embeddings/reembed_async", status_code=202)
-def reembed_async(ep_id: str, ctx: Context, response: Response) -> dict:
-    """Embed the detected faces again, then everything downstream."""
-    return start(ctx, ep_id, "reembed", response)
+def operation_endpoint(operation: str):
+    def endpoint(ep_id: str, ctx: Context, response: Response) -> dict:
+        return start(ctx, ep_id, operation, response)
+
+    return endpoint
 
 
-@router.post("/episodes/{ep_id}/tracks/split_async", status_code=202)
-def split_async(ep_id: str, ctx: Context, response: Response) -> dict:
-    """Build the tracks again (splitting where identity changes), then everything downstream."""
-    return start(ctx, ep_id, "split_tracks", response)
-
-
-@router.post("/episodes/{ep_id}/clusters/recluster_async", status_code=202)
-def recluster_async(ep_id: str, ctx: Context, response: Response) -> dict:
-    """Cluster the tracks again; manual names stay."""
-    return start(ctx, ep_id, "recluster", response)
-
-
-@router.post("/episodes/{ep_id}/clusters/group_async", status_code=202)
-def group_async(ep_id: str, ctx: Context, response: Response) -> dict:
-    """Map clusters to persons again (manual names, facebank, automatic merging) and recompute screen time."""
-    return start(ctx, ep_id, "auto_group", response)
+for path, (operation, summary) in OPERATION_ROUTES.items():
+    router.add_api_route(
+        f"/episodes/{{ep_id}}/{path}", operation_endpoint(operation), methods=["POST"], status_code=202, summary=summary,
+        name=path.replace("/", "_"),
+    )
 
 
 @router.post("/episodes/{ep_id}/clusters/batch_assign_async", status_code=202)
