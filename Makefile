@@ -8,17 +8,10 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/install.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	# insightface pulls in the GUI build of OpenCV; both share cv2/, so put the headless build back on top.
-	if $(BIN)/python -m pip show --quiet opencv-python 2>/dev/null; then \
-	  v=$$($(BIN)/python -m pip show opencv-python | sed -n 's/^Version: //p'); \
-	  $(BIN)/python -m pip uninstall --quiet -y opencv-python; \
-	  $(BIN)/python -m pip install --quiet --force-reinstall --no-deps "opencv-python-headless==$$v"; \
-	fi
-	$(BIN)/python -c "import cv2, insightface, dagster_celery; print('installed: opencv', cv2.__version__)"
+	# The same script installs each service of render.yaml (headless OpenCV swap included).
+	sh scripts/install.sh $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
 demo: install

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from dagster_aws.s3 import S3Resource
+from pydantic import field_validator
 from pydantic_settings import BaseSettings
 
 from .resources import ArtifactStore, BaseArtifactStore, S3ArtifactStore
@@ -31,6 +32,12 @@ class Settings(BaseSettings):
     dagster_webserver_url: str = "http://127.0.0.1:3000"  # where the API launches and cancels runs (GraphQL)
     ui_origin: str | None = None  # the review UI, the only origin CORS admits
     log_format: Literal["text", "json"] = "text"  # json: the API logs one JSON object per line
+
+    @field_validator("dagster_webserver_url")
+    @classmethod
+    def _with_scheme(cls, url: str) -> str:
+        """A bare `host:port` (what render.yaml's fromService hostport gives) is plain HTTP on the private network."""
+        return url if "://" in url else f"http://{url}"
 
 
 def settings() -> Settings:

@@ -114,3 +114,18 @@ def test_an_empty_model_directory_is_refused(tmp_path):
     result = invoke("process", video, "--episode", "show-s01e01", "--models", tmp_path / "models", "--storage", tmp_path / "data")
     assert result.exit_code == 2
     assert "needs a detection and a recognition ONNX model" in result.stderr
+
+
+def test_dagster_home_writes_the_instance_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result = invoke("dagster-home")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "home" / "dagster.yaml").is_file()
+
+
+def test_dagster_home_without_dagster_home_gets_one_clear_line():
+    result = invoke("dagster-home")
+    assert result.exit_code == 2
+    assert "DAGSTER_HOME is not set" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
