@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     job_time_limit_s: int = 30 * 60
     dagster_webserver_url: str = "http://127.0.0.1:3000"  # where the API launches and cancels runs (GraphQL)
     ui_origin: str | None = None  # the review UI, the only origin CORS admits
+    api_token: str | None = None  # set: the API's mutating endpoints require `Authorization: Bearer <token>`
     log_format: Literal["text", "json"] = "text"  # json: the API logs one JSON object per line
 
     @field_validator("dagster_webserver_url")

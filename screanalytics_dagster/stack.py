@@ -33,7 +33,7 @@ def daemon_command() -> list[str]:
 
 def api_command(host: str, port: int) -> list[str]:
     """The REST facade."""
-    return ["uvicorn", "--factory", "screanalytics_dagster.api:create_app", "--host", host, "--port", str(port)]
+    return ["uvicorn", "--factory", "screanalytics_dagster.api:create_app", "--host", host, "--port", str(port), "--no-access-log"]
 
 
 def worker_command(name: str, concurrency: int, queues: tuple[str, ...] = QUEUES) -> list[str]:

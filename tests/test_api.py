@@ -11,6 +11,7 @@ from conftest import TEST_EPISODE
 from fastapi.testclient import TestClient
 
 from screanalytics_dagster.api import create_app
+from screanalytics_dagster.services import redis_server
 from screanalytics_dagster.settings import Settings
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
@@ -175,3 +176,28 @@ def test_json_logs_are_one_object_per_line(root, monkeypatch, capfd):
     api.get("/episodes/rhobh-s09e09")
     lines = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")]
     assert {"msg": "GET /episodes/rhobh-s09e09 404", "route": "/episodes/{ep_id}", "status": 404}.items() <= lines[-1].items()
+
+
+def test_with_api_token_every_mutating_request_needs_it(root, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    api = TestClient(create_app(Settings(storage_root=str(root), redis_url=DEAD_REDIS, api_token="s3cret")))
+    body = {"ep_id": TEST_EPISODE, "video_uri": f"videos/{TEST_EPISODE}.mp4"}
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        answer = api.post("/episodes", json=body, headers=headers)
+        assert answer.status_code == 401 and "API_TOKEN" in answer.json()["detail"]
+    assert api.get("/episodes").json() == []  # reads stay open
+    assert api.post("/episodes", json=body, headers={"Authorization": "Bearer s3cret"}).status_code == 201
+    assert api.post(f"/episodes/{TEST_EPISODE}/clusters/group_async").status_code == 401
+    assert api.post(f"/jobs/{uuid.uuid4()}/cancel").status_code == 401
+
+
+def test_stopping_redis_turns_health_503_and_cheap_jobs_synchronous(root, monkeypatch, tmp_path):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    with redis_server(tmp_path / "redis", DEAD_REDIS) as url:  # a Redis of this test's own, to stop
+        api = TestClient(create_app(Settings(storage_root=str(root), redis_url=url)))
+        api.post("/episodes", json={"ep_id": TEST_EPISODE, "video_uri": f"videos/{TEST_EPISODE}.mp4"})
+        assert api.get("/healthz").json()["redis"] == "ok"
+    health = api.get("/healthz")
+    assert health.status_code == 503 and health.json()["redis"] == "down"
+    answer = api.post(f"/episodes/{TEST_EPISODE}/clusters/group_async")
+    assert answer.status_code == 200 and answer.json()["async"] is False

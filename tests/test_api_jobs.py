@@ -7,6 +7,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from screanalytics_dagster.api import create_app
+from screanalytics_dagster.api.episodes import ASSETS
 from screanalytics_dagster.api.jobs import lock_key
 
 EPISODE = "apishow-s01e01"  # its own partition: the Celery tests use TEST_EPISODE on the same stack
@@ -42,13 +43,14 @@ def test_process_async_reaches_success_through_the_worker_and_holds_a_lock_meanw
     assert locks.get(lock_key(EPISODE, "process")) == job_id.encode()
     second = api.post(f"/episodes/{EPISODE}/process_async")
     assert second.status_code == 409 and second.json() == {"detail": "Job already in progress", "job_id": job_id}
-    seen = set()
+    seen = []
     deadline = time.monotonic() + 300
     while (job := api.get(f"/jobs/{job_id}").json())["state"] != "success":
         assert job["state"] in ("queued", "in_progress") and time.monotonic() < deadline, job
-        seen.add(job["progress"]["step"])
+        if job["progress"]["step"]:
+            seen.append((ASSETS.index(job["progress"]["step"]), job["progress"]["progress"]))
         time.sleep(0.3)
-    assert "faces" in seen
+    assert seen and seen == sorted(seen) and seen[0][0] == 0, seen  # progress only moves forward, from faces on
     assert job["raw_state"] == "SUCCESS" and job["progress"]["progress"] == 1.0
     assert job["result"]["faces"]["n_faces"] > 0 and job["result"]["screentime"]["n_persons"] >= 1
     assert locks.get(lock_key(EPISODE, "process")) is None

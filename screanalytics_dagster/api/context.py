@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
+import hmac
+
 import redis
 from dagster import DagsterInstance
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
 from ..pipeline import local_instance
 from ..resources import BaseArtifactStore
 from ..runs import RunClient
 from ..settings import Settings, artifact_store
+from .errors import ApiError
+
+
+FINISHED_JOBS_KEPT = 10_000
 
 
 @dataclass
@@ -23,6 +29,12 @@ class ApiContext:
 
     settings: Settings
     instance: DagsterInstance
+    finished_jobs: dict[str, dict] = field(default_factory=dict)  # a finished job's view never changes
+
+    def remember_finished(self, view: dict) -> None:
+        if len(self.finished_jobs) >= FINISHED_JOBS_KEPT:
+            del self.finished_jobs[next(iter(self.finished_jobs))]
+        self.finished_jobs[view["job_id"]] = view
 
     @cached_property
     def store(self) -> BaseArtifactStore:
@@ -54,3 +66,13 @@ def get_context(request: Request) -> ApiContext:
 
 
 Context = Annotated[ApiContext, Depends(get_context)]
+
+
+def require_token(ctx: Context, authorization: Annotated[str | None, Header()] = None) -> None:
+    """With API_TOKEN set, a mutating request must carry `Authorization: Bearer <API_TOKEN>`."""
+    token = ctx.settings.api_token
+    if token and not hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode()):
+        raise ApiError(401, "missing or wrong bearer token: this API requires `Authorization: Bearer <API_TOKEN>` to change anything")
+
+
+Authorized = [Depends(require_token)]

@@ -107,6 +107,8 @@ def run_here(ctx: ApiContext, ep_id: str, operation: str, run_config: dict | Non
 
 def job_view(ctx: ApiContext, run: DagsterRun) -> dict:
     """The job as clients see it: state, the engine's status, progress and, once finished, the result."""
+    if run.run_id in ctx.finished_jobs:
+        return ctx.finished_jobs[run.run_id]
     state = state_of(run)
     if state in FINISHED:
         release_lock(ctx, run)
@@ -116,7 +118,7 @@ def job_view(ctx: ApiContext, run: DagsterRun) -> dict:
         "progress": 1.0 if state == "success" else reported.get("progress", 0.0),
         "message": reported.get("message", state),
     }
-    return {
+    view = {
         "job_id": run.run_id,
         "episode": run.tags.get("episode"),
         "operation": run.tags.get("operation"),
@@ -125,6 +127,9 @@ def job_view(ctx: ApiContext, run: DagsterRun) -> dict:
         "progress": progress,
         "result": run_result(ctx, run) if state in FINISHED else None,
     }
+    if state in FINISHED:
+        ctx.remember_finished(view)
+    return view
 
 
 def run_result(ctx: ApiContext, run: DagsterRun) -> dict:

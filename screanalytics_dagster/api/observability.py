@@ -8,7 +8,7 @@ import sys
 import time
 
 from dagster import RunsFilter
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -53,6 +53,33 @@ class JobsByState(Collector):
         yield gauge
 
 
+class ObserveRequests:
+    """ASGI middleware timing and logging each request (plain ASGI: BaseHTTPMiddleware costs milliseconds a request)."""
+
+    def __init__(self, app, latency: Histogram):
+        self.app, self.latency = app, latency
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = [500]
+
+        async def send_and_note(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            seconds = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", "unmatched")  # the template, so ids do not explode the labels
+            self.latency.labels(scope["method"], route, str(status[0])).observe(seconds)
+            fields = {"method": scope["method"], "path": scope["path"], "route": route, "status": status[0], "ms": round(seconds * 1000, 1)}
+            log.info(f"{scope['method']} {scope['path']} {status[0]}", extra={"fields": fields})
+
+
 def install_observability(app: FastAPI, ctx: ApiContext) -> None:
     """Time and log every request; serve the metrics."""
     configure_logging(ctx.settings.log_format)
@@ -60,16 +87,7 @@ def install_observability(app: FastAPI, ctx: ApiContext) -> None:
     latency = Histogram("screanalytics_api_request_seconds", "API request latency", ["method", "route", "status"], registry=registry)
     registry.register(JobsByState(ctx))
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        seconds = time.perf_counter() - started
-        route = getattr(request.scope.get("route"), "path", "unmatched")  # the template, so ids do not explode the labels
-        latency.labels(request.method, route, str(response.status_code)).observe(seconds)
-        fields = {"method": request.method, "path": request.url.path, "route": route, "status": response.status_code, "ms": round(seconds * 1000, 1)}
-        log.info(f"{request.method} {request.url.path} {response.status_code}", extra={"fields": fields})
-        return response
+    app.add_middleware(ObserveRequests, latency=latency)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from .. import episodes, jobs
-from ..context import Context
+from ..context import Authorized, Context
 from ..errors import unprocessable
 from ..reads import known_targets
 from ..schemas import BatchAssign, EpisodeIn, EpisodeOut
@@ -13,7 +13,7 @@ from ..schemas import BatchAssign, EpisodeIn, EpisodeOut
 router = APIRouter(tags=["episodes"])
 
 
-@router.post("/episodes", status_code=status.HTTP_201_CREATED, response_model=EpisodeOut)
+@router.post("/episodes", status_code=status.HTTP_201_CREATED, response_model=EpisodeOut, dependencies=Authorized)
 def register_episode(body: EpisodeIn, ctx: Context, response: Response) -> dict:
     """Register an episode whose video is already in storage (201 new, 200 already registered)."""
     if not episodes.register(ctx, body.ep_id, body.video_uri):
@@ -57,12 +57,12 @@ def operation_endpoint(operation: str):
 
 for path, (operation, summary) in OPERATION_ROUTES.items():
     router.add_api_route(
-        f"/episodes/{{ep_id}}/{path}", operation_endpoint(operation), methods=["POST"], status_code=202, summary=summary,
+        f"/episodes/{{ep_id}}/{path}", operation_endpoint(operation), methods=["POST"], status_code=202, summary=summary, dependencies=Authorized,
         name=path.replace("/", "_"),
     )
 
 
-@router.post("/episodes/{ep_id}/clusters/batch_assign_async", status_code=202)
+@router.post("/episodes/{ep_id}/clusters/batch_assign_async", status_code=202, dependencies=Authorized)
 def batch_assign_async(ep_id: str, body: BatchAssign, ctx: Context, response: Response) -> dict:
     """Name clusters or tracks; two clusters given one name become one person."""
     clusters, tracks = known_targets(ctx, episodes.registered(ctx, ep_id))

@@ -8,7 +8,7 @@ from dagster import DagsterRun, RunsFilter
 from fastapi import APIRouter, Query
 
 from .. import jobs
-from ..context import Context
+from ..context import Authorized, Context
 from ..errors import not_found, unprocessable
 from ..schemas import Job
 
@@ -30,11 +30,11 @@ def find_run(ctx: Context, job_id: str) -> DagsterRun:
 @router.get("/jobs/{job_id}", response_model=Job)
 @router.get("/celery_jobs/{job_id}", response_model=Job)
 def get_job(job_id: str, ctx: Context) -> dict:
-    return jobs.job_view(ctx, find_run(ctx, job_id))
+    return ctx.finished_jobs.get(job_id) or jobs.job_view(ctx, find_run(ctx, job_id))
 
 
-@router.post("/jobs/{job_id}/cancel", response_model=Job)
-@router.post("/celery_jobs/{job_id}/cancel", response_model=Job)
+@router.post("/jobs/{job_id}/cancel", response_model=Job, dependencies=Authorized)
+@router.post("/celery_jobs/{job_id}/cancel", response_model=Job, dependencies=Authorized)
 def cancel_job(job_id: str, ctx: Context) -> dict:
     """Cancel a job; a finished one answers with its final state."""
     run = find_run(ctx, job_id)

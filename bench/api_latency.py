@@ -1,0 +1,125 @@
+"""API latency: launching a job (POST ..._async -> 202) and reading one (GET /celery_jobs/{id}) under load.
+
+A real API process (uvicorn) in front of a Postgres instance (as deployed) holding 1,000 runs, Redis for the job locks, and a
+Dagster webserver that queues the launched runs (no daemon: they stay queued, so nothing else loads the
+machine). Launch: 30 episodes, one POST each, sequentially. Status: 20 concurrent clients, each asking for
+a random one of the 1,000 runs, (a) polling every 0.2 s like the review UI and (b) back to back; and one
+client alone, for the API's own time per request.
+Targets: launch p50 under 200 ms; status p99 under 30 ms.
+
+Run:  .venv/bin/python bench/api_latency.py [--runs 1000] [--clients 20] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from _episodes import OUT
+from dagster import DagsterRun, DagsterRunStatus
+
+from screanalytics_dagster.instance import prepare_dagster_home
+from screanalytics_dagster.jobs import run_tags
+from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database, wait_until
+from screanalytics_dagster.stack import Processes, answers, api_command, webserver_command
+
+STATUSES = [DagsterRunStatus.SUCCESS] * 8 + [DagsterRunStatus.FAILURE, DagsterRunStatus.STARTED]
+
+
+def fill(instance, n: int) -> list[str]:
+    """n runs of process_episode in the instance, most finished; their ids."""
+    ids = []
+    for i in range(n):
+        ep = f"filler{i % 50}-s01e{i % 90 + 1:02d}"
+        run = DagsterRun(job_name="process_episode", run_id=str(uuid.uuid4()), status=random.choice(STATUSES), tags={**run_tags(ep, "process"), "dagster/partition": ep})
+        instance.add_run(run)
+        ids.append(run.run_id)
+    return ids
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def poll(api: str, ids: list[str], until: float, pause: float, out: list[float]) -> None:
+    with requests.Session() as session:
+        while time.perf_counter() < until:
+            started = time.perf_counter()
+            response = session.get(f"{api}/celery_jobs/{random.choice(ids)}", timeout=10)
+            out.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+            if pause:
+                time.sleep(pause)
+
+
+def status_load(api: str, ids: list[str], clients: int, seconds: float, pause: float) -> list[float]:
+    latencies: list[float] = []
+    until = time.perf_counter() + seconds
+    threads = [threading.Thread(target=poll, args=(api, ids, until, pause, latencies)) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    base = Path(tempfile.mkdtemp(prefix="api-latency-", dir=OUT))
+    root = base / "storage"
+    (root / "videos").mkdir(parents=True)
+    with (
+        redis_server(base / "redis", "redis://127.0.0.1:1/0") as redis_url,
+        postgres_server(base / "pg") as pg,
+        scratch_database(pg, "screanalytics_api_bench") as db,
+    ):
+        instance = prepare_dagster_home(base / "home", db)
+        ids = fill(instance, args.runs)
+        dagster_port, api_port = free_port(), free_port()
+        env = {"DAGSTER_HOME": str(base / "home"), "REDIS_URL": redis_url, "STORAGE_ROOT": str(root),
+               "DAGSTER_WEBSERVER_URL": f"http://127.0.0.1:{dagster_port}"}
+        processes = Processes(base / "logs", env)
+        try:
+            processes.start("webserver", webserver_command("127.0.0.1", dagster_port))
+            processes.start("api", api_command("127.0.0.1", api_port))
+            api = f"http://127.0.0.1:{api_port}"
+            wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{dagster_port}/server_info"), "webserver", 180)
+            wait_until(lambda: processes.check() or answers(f"{api}/healthz"), "API", 60)
+            launches = []
+            for i in range(30):
+                ep = f"latency{i}-s01e01"
+                (root / "videos" / f"{ep}.mp4").write_bytes(b"not decoded here")
+                requests.post(f"{api}/episodes", json={"ep_id": ep, "video_uri": f"videos/{ep}.mp4"}, timeout=30).raise_for_status()
+                started = time.perf_counter()
+                answer = requests.post(f"{api}/episodes/{ep}/process_async", timeout=30)
+                launches.append((time.perf_counter() - started) * 1000)
+                assert answer.status_code == 202, answer.text
+            alone = status_load(api, ids, 1, args.seconds / 2, pause=0.0)
+            polled = status_load(api, ids, args.clients, args.seconds, pause=0.2)
+            saturated = status_load(api, ids, args.clients, args.seconds, pause=0.0)
+        finally:
+            processes.stop()
+    print(f"\ninstance: {args.runs} runs (Postgres); API: one uvicorn process; {os.cpu_count()} CPUs")
+    print(f"launch  (POST process_async -> 202, n={len(launches)}): p50 {statistics.median(launches):.0f} ms, p95 {percentile(launches, 95):.0f} ms  (target p50 < 200 ms)")
+    for name, clients, values in (("status, one client", 1, alone), ("status, polling every 0.2 s", args.clients, polled), ("status, back to back", args.clients, saturated)):
+        rate = len(values) / (args.seconds / 2 if clients == 1 else args.seconds)
+        print(f"{name:<28} ({clients} clients, {rate:.0f} req/s): p50 {statistics.median(values):.1f} ms, p99 {percentile(values, 99):.1f} ms  (target p99 < 30 ms)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
