@@ -10,7 +10,7 @@ from screanalytics_dagster.assets import episode_assets, groups, screentime
 from screanalytics_dagster.assets.screentime import ScreentimeConfig
 from screanalytics_dagster.definitions import defs, resources
 from screanalytics_dagster.pipeline import process_episode, step_error
-from screanalytics_dagster.resources import ArtifactStore, episode_key, facebank_key
+from screanalytics_dagster.resources import episode_key, facebank_key
 from screanalytics_dagster.vision import tables
 
 CONTRACT = {

@@ -68,7 +68,7 @@ class TrackTable:
     conflicts: np.ndarray  # (T,T) tracks known by faces in the same frame
 
 
-def load_embeddings(store: ArtifactStore, ep_id: str) -> tuple[np.ndarray, dict[int, int], np.ndarray]:
+def load_embeddings(store: BaseArtifactStore, ep_id: str) -> tuple[np.ndarray, dict[int, int], np.ndarray]:
     """The embeddings as a matrix, face id -> row for every face, and which rows are clear (raw norm >= MIN_EMBED_NORM)."""
     embedded = store.read_table(episode_key(ep_id, "embeddings.parquet"), columns=["embedding", "covers", "norm"])
     row_of = {f: row for row, faces in enumerate(embedded.column("covers").to_pylist()) for f in faces}
