@@ -11,7 +11,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e '.[dev]'
 	# insightface pulls in the GUI build of OpenCV; both share cv2/, so put the headless build back on top.
 	if $(BIN)/python -m pip show --quiet opencv-python 2>/dev/null; then \
 	  v=$$($(BIN)/python -m pip show opencv-python | sed -n 's/^Version: //p'); \
@@ -25,12 +25,14 @@ demo: install
 	$(BIN)/screanalytics demo
 
 test: install
+	sh scripts/install_browser.sh
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/celery_overhead.py
+	$(BIN)/python bench/ui_render.py
 
 up: install
 	$(BIN)/screanalytics up

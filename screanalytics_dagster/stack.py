@@ -1,4 +1,4 @@
-"""The long-running processes of the system and the commands that start them: webserver, daemon, Celery worker."""
+"""The long-running processes of the system and the commands that start them: webserver, daemon, Celery worker, API, review UI."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .services import wait_until
 REPO = Path(__file__).resolve().parents[1]  # every process starts here, so commands name files relative to it
 WORKSPACE = "workspace.yaml"
 WORKER_CONFIG = "celery_worker.yaml"
+UI_APP = "screanalytics_dagster/ui/app.py"
 QUEUES = ("dagster", "vision")  # vision: the heavy steps (faces, embeddings), see their dagster-celery/queue tag
 
 
@@ -36,6 +37,14 @@ def api_command(host: str, port: int) -> list[str]:
     return ["uvicorn", "--factory", "screanalytics_dagster.api:create_app", "--host", host, "--port", str(port)]
 
 
+def ui_command(host: str, port: int) -> list[str]:
+    """The review UI (Streamlit); it finds the API at API_BASE."""
+    return [
+        "streamlit", "run", UI_APP, "--server.address", host, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+
+
 def worker_command(name: str, concurrency: int, queues: tuple[str, ...] = QUEUES) -> list[str]:
     """A dagster-celery worker taking steps from queues, concurrency steps at a time."""
     # One comma-separated -q: Celery keeps only the last of several -Q options.
@@ -45,13 +54,14 @@ def worker_command(name: str, concurrency: int, queues: tuple[str, ...] = QUEUES
     ]
 
 
-def service_commands(host: str, dagster_port: int, api_port: int, worker_concurrency: int) -> dict[str, list[str]]:
+def service_commands(host: str, dagster_port: int, api_port: int, worker_concurrency: int, ui_port: int = 8501) -> dict[str, list[str]]:
     """The command of each long-running service: what `make up` starts and render.yaml's start commands."""
     return {
         "webserver": webserver_command(host, dagster_port),
         "daemon": daemon_command(),
         "worker": worker_command("worker1", worker_concurrency),
         "api": api_command(host, api_port),
+        "ui": ui_command(host, ui_port),
     }
 
 
