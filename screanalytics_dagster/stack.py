@@ -41,7 +41,7 @@ def ui_command(host: str, port: int) -> list[str]:
     """The review UI (Streamlit); it finds the API at API_BASE."""
     return [
         "streamlit", "run", UI_APP, "--server.address", host, "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]
 
 
@@ -116,6 +116,18 @@ def running_stack(env: dict[str, str], log_dir: Path, port: int, concurrency: in
         processes.start("worker", worker_command("local", concurrency))
         wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{port}/server_info"), "dagster-webserver", 120)
         wait_until(lambda: processes.check() or "ready." in (log_dir / "worker.log").read_text(errors="replace"), "celery worker", 120)
+        yield processes
+    finally:
+        processes.stop()
+
+
+@contextmanager
+def running_service(name: str, command: list[str], env: dict[str, str], log_dir: Path, ready_url: str, timeout_s: float = 120.0) -> Iterator[Processes]:
+    """One service started with env, ready once ready_url answers, stopped after the block."""
+    processes = Processes(log_dir, env)
+    try:
+        processes.start(name, command)
+        wait_until(lambda: processes.check() or answers(ready_url), name, timeout_s)
         yield processes
     finally:
         processes.stop()

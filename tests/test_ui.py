@@ -12,17 +12,9 @@ from ui_fixtures import register
 from screanalytics_dagster.services import free_port
 from screanalytics_dagster.stack import REPO, UI_APP
 from screanalytics_dagster.ui.client import ApiClient, ApiError, error_of
+from screanalytics_dagster.ui.shell import page_script
 
 SYNC_DONE = "done (ran synchronously: Celery unavailable)"
-
-
-def page_script(page: str) -> None:
-    """One page of the app in its frame (AppTest reruns a page of st.navigation without the frame around it)."""
-    import importlib
-
-    from screanalytics_dagster.ui import shell
-
-    shell.frame(importlib.import_module(f"screanalytics_dagster.ui.views.{page}").render)
 
 
 def app(api_url: str, monkeypatch, page: str = "episodes", **state) -> AppTest:
@@ -79,7 +71,7 @@ def test_clusters_page_names_two_clusters_as_one_person(ui_api, monkeypatch):
     at = app(ui_api.url, monkeypatch, "clusters")
     assert at.title[0].value == f"Clusters · {TEST_EPISODE}"
     assert at.metric[0].value == str(len(clusters))
-    assert len(at.checkbox) == len(clusters) and len(at.image) == len(clusters)
+    assert len(at.checkbox) == len(clusters) and len(at.image) >= len(clusters)
     unnamed = [c["cluster_id"] for c in clusters if c["person_name"] is None][:2]
     for cluster_id in unnamed:
         at.checkbox(key=f"pick_{cluster_id}").check().run()
@@ -91,7 +83,7 @@ def test_clusters_page_names_two_clusters_as_one_person(ui_api, monkeypatch):
     assert at.multiselect(key="picked").value == []
     named = {c["cluster_id"]: c for c in requests.get(f"{ui_api.url}/episodes/{TEST_EPISODE}/clusters", timeout=30).json()}
     assert {named[c]["person_name"] for c in unnamed} == {"Dorit Kemsley"}
-    assert texts(at).count("**Dorit Kemsley** · manual") == 2
+    assert texts(at).count("**Dorit Kemsley** :gray[(manual)]") == 2
 
 
 def test_clusters_page_asks_for_a_selection_and_reports_heavy_operations_it_cannot_start(ui_api, monkeypatch):
@@ -133,7 +125,7 @@ def test_an_unprocessed_episode_says_so_on_each_page(ui_api, monkeypatch):
     at = app(ui_api.url, monkeypatch, "screentime", episode=ep_id)
     assert [i.value for i in at.info] == [f"{ep_id} has no screen time yet: process it on the Episodes page."]
     at = app(ui_api.url, monkeypatch, "episodes", episode=ep_id)
-    assert at.dataframe[0].value.set_index("episode").loc[ep_id, "faces"] == "· not yet"
+    assert at.dataframe[0].value.set_index("episode").loc[ep_id, "faces"] == "not yet"
 
 
 def test_unreachable_api_is_said_and_what_was_shown_stays(ui_api, monkeypatch):

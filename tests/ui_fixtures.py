@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from screanalytics_dagster.services import free_port, wait_until
-from screanalytics_dagster.stack import Processes, answers, api_command, ui_command
+from screanalytics_dagster.services import free_port
+from screanalytics_dagster.stack import api_command, running_service, ui_command
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: cheap jobs run inside the API
 
@@ -22,28 +22,16 @@ def api_process(root: Path, logs: Path, env: dict[str, str] | None = None) -> It
     """`uvicorn` serving the API over the local storage root (Redis down unless env says otherwise); its URL."""
     port = free_port()
     base = {"STORAGE_ROOT": str(root), "STORAGE_BACKEND": "local", "REDIS_URL": DEAD_REDIS, "DAGSTER_HOME": ""}
-    processes = Processes(logs, {**base, **(env or {})})
-    processes.start("api", api_command("127.0.0.1", port))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: processes.check() or answers(f"{url}/episodes"), "API", 120)
-        yield url
-    finally:
-        processes.stop()
+    with running_service("api", api_command("127.0.0.1", port), {**base, **(env or {})}, logs, f"http://127.0.0.1:{port}/episodes"):
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextmanager
 def ui_process(api_url: str, logs: Path) -> Iterator[str]:
-    """`streamlit run` of the review UI (the start command of the stack) talking to api_url; its URL."""
+    """`streamlit run` of the review UI (the stack's start command) talking to api_url; its URL."""
     port = free_port()
-    processes = Processes(logs, {"API_BASE": api_url})
-    processes.start("ui", ui_command("127.0.0.1", port))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: processes.check() or answers(f"{url}/_stcore/health"), "review UI", 120)
-        yield url
-    finally:
-        processes.stop()
+    with running_service("ui", ui_command("127.0.0.1", port), {"API_BASE": api_url}, logs, f"http://127.0.0.1:{port}/_stcore/health"):
+        yield f"http://127.0.0.1:{port}"
 
 
 def copy_root(source: Path, target: Path) -> Path:

@@ -6,11 +6,12 @@ from screanalytics_dagster.ui import shell
 from screanalytics_dagster.ui.views import clusters, episodes, people, screentime
 
 st.set_option("client.showErrorDetails", "none")
-st.set_page_config(page_title="screanalytics review", page_icon="🎬", layout="wide")
+st.set_option("client.toolbarMode", "viewer")
+st.set_page_config(page_title="screanalytics review", page_icon=":material/movie:", layout="wide")
 PAGES = [
-    st.Page(episodes.render, title="Episodes", icon="🎞️", url_path="episodes", default=True),
-    st.Page(clusters.render, title="Clusters", icon="🧑‍🤝‍🧑", url_path="clusters"),
-    st.Page(screentime.render, title="Screen time", icon="⏱️", url_path="screentime"),
-    st.Page(people.render, title="People", icon="📇", url_path="people"),
+    st.Page(episodes.render, title="Episodes", icon=":material/movie:", url_path="episodes", default=True),
+    st.Page(clusters.render, title="Clusters", icon=":material/face:", url_path="clusters"),
+    st.Page(screentime.render, title="Screen time", icon=":material/timer:", url_path="screentime"),
+    st.Page(people.render, title="People", icon=":material/badge:", url_path="people"),
 ]
 shell.frame(st.navigation(PAGES).run)

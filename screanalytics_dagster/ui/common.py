@@ -85,9 +85,12 @@ def start(ep_id: str, operation: str, call: Callable[[ApiClient], Started] | Non
     try:
         started = call(client()) if call else client().start(ep_id, operation)
     except ApiError as exc:
-        if exc.status == 409 and exc.job_id:
-            flash("warning", f"{label} is already running for {ep_id}: watching [job {exc.job_id[:8]}](?job={exc.job_id}) instead.")
-            watch(exc.job_id, ep_id, operation)
+        job_id = (exc.job_id or running_job(ep_id, operation)) if exc.status == 409 else None
+        if job_id:
+            flash("warning", f"{label} is already running for {ep_id}: watching [job {job_id[:8]}](?job={job_id}) instead.")
+            watch(job_id, ep_id, operation)
+        elif exc.status == 409:
+            flash("warning", f"{label} is already running for {ep_id}: its job is starting.")
         else:
             flash("error", f"{label} {ep_id}: {exc.message}")
         return
@@ -97,6 +100,15 @@ def start(ep_id: str, operation: str, call: Callable[[ApiClient], Started] | Non
         flash("success", f"{label} {ep_id}: {SYNC_NOTE}.")
     else:
         flash("error", f"{label} {ep_id} failed: {(started.result or {}).get('error', 'no reason given')} (ran synchronously: Celery unavailable).")
+
+
+def running_job(ep_id: str, operation: str) -> str | None:
+    """The job of operation on the episode that has not finished, if the API names one."""
+    try:
+        jobs = client().jobs(ep_id)
+    except ApiError:
+        return None
+    return next((j["job_id"] for j in jobs if j["operation"] == operation and j["state"] not in FINISHED), None)
 
 
 def watch(job_id: str, ep_id: str | None, operation: str | None) -> None:
@@ -140,8 +152,9 @@ def _job_progress() -> None:
         st.rerun()
     progress = view["progress"]
     step = progress["step"] or view["state"].replace("_", " ")
+    said = step if progress["message"] in ("", step) else f"{step} — {progress['message']}"
     with st.container(border=True):
-        st.progress(min(max(float(progress["progress"]), 0.0), 1.0), text=f"**{label} {watched['ep_id']}**: {step} — {progress['message']}")
+        st.progress(min(max(float(progress["progress"]), 0.0), 1.0), text=f"**{label} {watched['ep_id']}**: {said}")
         st.button("Cancel job", key="cancel_job", on_click=cancel, args=(watched["job_id"],))
 
 

@@ -28,3 +28,12 @@ def frame(page: Callable[[], None]) -> None:
         st.error(f"This page could not be shown: {exc}")
     if st.session_state["unreachable"]:
         banner.error(f"{st.session_state['unreachable']} Showing what was last shown; reload when the API is back.")
+
+
+def page_script(name: str) -> None:
+    """One page by name in the frame: a whole script, as AppTest.from_function runs it (the app goes through st.navigation)."""
+    import importlib
+
+    from screanalytics_dagster.ui import shell
+
+    shell.frame(importlib.import_module(f"screanalytics_dagster.ui.views.{name}").render)

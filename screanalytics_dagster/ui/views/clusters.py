@@ -7,7 +7,7 @@ import streamlit as st
 from screanalytics_dagster.ui import common
 
 PER_PAGE = 24
-COLUMNS = 6
+COLUMNS = 4
 LARGE = 20  # faces: a cluster this large shows several of its faces
 SHOWN_FACES = 3
 OPERATIONS = {"reembed": "Re-embed", "split_tracks": "Split tracks", "recluster": "Re-cluster", "auto_group": "Auto-group"}
@@ -16,8 +16,8 @@ FILTERS = {"all": lambda c: True, "unassigned": lambda c: c["person_name"] is No
 
 def person_of(cluster: dict) -> str:
     if cluster["person_name"]:
-        return f"**{cluster['person_name']}** · {cluster['source']}"
-    return f":orange[unassigned] · {cluster['source'] or 'no group yet'}"
+        return f"**{cluster['person_name']}** :gray[({cluster['source']})]"
+    return ":orange[**unassigned**]"
 
 
 def toggle(cluster_id: str) -> None:
@@ -55,12 +55,16 @@ def faces(clusters: list[dict]) -> list[list[bytes]]:
 def tile(cluster: dict, jpegs: list[bytes], picked: list[str]) -> None:
     cid = cluster["cluster_id"]
     with st.container(border=True):
-        if jpegs:
-            st.image(jpegs, width=112 if len(jpegs) == 1 else 56)
+        if len(jpegs) == 1:
+            st.image(jpegs[0], width=112)
+        elif jpegs:
+            with st.container(horizontal=True, gap="xxsmall"):
+                for jpeg in jpegs:
+                    st.image(jpeg, width=56)
         else:
             st.caption("no thumbnail")
-        st.markdown(f"**{cid}** · {cluster['size']} faces · {cluster['seconds']:.1f} s")
         st.markdown(person_of(cluster))
+        st.caption(f"{cid} · {cluster['size']} faces · {cluster['seconds']:.1f} s")
         st.session_state[f"pick_{cid}"] = cid in picked
         st.checkbox("select", key=f"pick_{cid}", on_change=toggle, args=(cid,))
 
@@ -89,7 +93,7 @@ def render() -> None:
     st.session_state["picked"] = [c for c in st.session_state.get("picked", []) if c in by_id]
     with st.container(border=True):
         pick, name, known, go = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
-        pick.multiselect("Selected clusters", list(by_id), key="picked", format_func=lambda c: f"{c} ({by_id[c]['person_name'] or 'unassigned'}, {by_id[c]['size']} faces)")
+        pick.multiselect("Selected clusters", list(by_id), key="picked", placeholder="tick clusters below, or pick them here", format_func=lambda c: f"{c} ({by_id[c]['person_name'] or 'unassigned'}, {by_id[c]['size']} faces)")
         name.text_input("Cast name", key="cast_name", placeholder="e.g. Lisa Vanderpump")
         known.selectbox(
             f"…or someone already named in {show}", sorted(named | {p["person_name"] for p in people or []}), index=None, key="known_name",

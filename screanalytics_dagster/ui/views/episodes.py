@@ -6,7 +6,8 @@ import streamlit as st
 from screanalytics_dagster.ui import common
 from screanalytics_dagster.ui.client import ApiError
 
-STATE_WORDS = {"materialized": "✅ done", "stale": "🟡 stale", "failed": "❌ failed", "running": "⏳ running", "missing": "· not yet"}
+STATE_WORDS = {"materialized": "done", "stale": "stale", "failed": "failed", "running": "running", "missing": "not yet"}
+COLORS = {"done": "color: #1a7f37", "stale": "color: #9a6700", "failed": "color: #cf222e; font-weight: bold", "running": "color: #0969da", "not yet": "color: #8c959f"}
 
 
 def register() -> None:
@@ -28,7 +29,7 @@ def render() -> None:
     episodes = common.episodes()
     if episodes:
         rows = [{"episode": e["ep_id"], "video": e["video_uri"], **{a: STATE_WORDS.get(s["state"], s["state"]) for a, s in e["assets"].items()}} for e in episodes]
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        st.dataframe(pd.DataFrame(rows).style.map(lambda word: COLORS.get(word, "")), hide_index=True)
     else:
         st.info("No episode is registered yet: register one below from a video already in storage.")
 
@@ -43,7 +44,7 @@ def render() -> None:
                 pd.DataFrame([
                     {"job": j["job_id"][:8], "operation": j["operation"], "state": j["state"], "step": j["progress"]["step"], "message": j["progress"]["message"], "error": (j["result"] or {}).get("error")}
                     for j in jobs
-                ]),
+                ]).fillna(""),
                 hide_index=True,
             )
 

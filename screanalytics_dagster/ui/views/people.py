@@ -14,7 +14,7 @@ def render() -> None:
     if not shows:
         st.info("No show yet: register an episode on the Episodes page first.")
         return
-    show = st.selectbox("Show", shows, index=shows.index(current) if current in shows else 0, key="people_show")
+    show = st.selectbox("Show", shows, index=shows.index(current) if current in shows else 0, key="people_show", width=320)
     people = common.load(f"people:{show}", lambda api: api.people(show), missing=f"Nobody in {show} is named yet: name clusters on the Clusters page.")
     if not people:
         return

@@ -13,8 +13,8 @@ def name_of(row: dict) -> str:
     return row["person_name"] or f"unnamed ({row['person_id']})"
 
 
-def charts(table: pd.DataFrame, timeline: pd.DataFrame) -> None:
-    """Seconds per person as bars, and each person's time on screen along the episode."""
+def charts(table: pd.DataFrame, timeline: pd.DataFrame, length: float) -> None:
+    """Seconds per person as bars, and each person's time on screen along the episode (length seconds)."""
     order = table["person"].tolist()
     height = max(120, ROW_PX * len(order))
     color = alt.Color("named:N", scale=alt.Scale(domain=[True, False], range=["#1f77b4", "#b0b0b0"]), legend=None)
@@ -28,7 +28,7 @@ def charts(table: pd.DataFrame, timeline: pd.DataFrame) -> None:
         st.caption("nobody on screen")
         return
     spans = alt.Chart(timeline).mark_bar(height=ROW_PX * 0.7).encode(
-        x=alt.X("start:Q", title="seconds into the episode"), x2="end:Q", y=alt.Y("person:N", sort=order, title=None), color=color,
+        x=alt.X("start:Q", title="seconds into the episode", scale=alt.Scale(domain=[0, length])), x2="end:Q", y=alt.Y("person:N", sort=order, title=None), color=color,
         tooltip=["person", "start", "end"],
     )
     st.altair_chart(spans.properties(height=height), width="stretch")
@@ -52,7 +52,7 @@ def render() -> None:
     table["share %"] = (100 * table["seconds"] / max(table["seconds"].sum(), 1e-9)).round(1)
     shown = table[table["named"]] if named_only else table
     timeline = pd.DataFrame([{"person": name_of(s), "named": s["person_name"] is not None, "start": s["start"], "end": s["end"]} for s in spans], columns=["person", "named", "start", "end"])
-    charts(shown, timeline[timeline["person"].isin(shown["person"])])
+    charts(shown, timeline[timeline["person"].isin(shown["person"])], float(timeline["end"].max()) if len(timeline) else 0.0)
     st.subheader("Table")
     st.dataframe(shown.drop(columns=["named"]), hide_index=True)
     st.download_button("Download CSV", table.drop(columns=["named"]).to_csv(index=False), file_name=f"{ep_id}-screentime.csv", mime="text/csv")
