@@ -72,6 +72,17 @@ def selected_episode() -> str | None:
     return st.session_state.get("episode")
 
 
+def episode_page(title: str) -> str | None:
+    """The selected episode under the page's title and the watched job; None (and how to pick one) when there is none."""
+    ep_id = selected_episode()
+    if not ep_id:
+        st.info("Pick an episode in the sidebar (register one on the Episodes page first).")
+        return None
+    st.title(f"{title} · {ep_id}")
+    job_panel()
+    return ep_id
+
+
 def show_name(ep_id: str) -> str | None:
     try:
         return show_of(ep_id)

@@ -70,12 +70,9 @@ def tile(cluster: dict, jpegs: list[bytes], picked: list[str]) -> None:
 
 
 def render() -> None:
-    ep_id = common.selected_episode()
+    ep_id = common.episode_page("Clusters")
     if not ep_id:
-        st.info("Pick an episode in the sidebar (register one on the Episodes page first).")
         return
-    st.title(f"Clusters · {ep_id}")
-    common.job_panel()
     clusters = common.load(f"clusters:{ep_id}", lambda api: api.clusters(ep_id))
     if clusters is None:
         return

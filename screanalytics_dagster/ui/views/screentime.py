@@ -35,12 +35,9 @@ def charts(table: pd.DataFrame, timeline: pd.DataFrame, length: float) -> None:
 
 
 def render() -> None:
-    ep_id = common.selected_episode()
+    ep_id = common.episode_page("Screen time")
     if not ep_id:
-        st.info("Pick an episode in the sidebar (register one on the Episodes page first).")
         return
-    st.title(f"Screen time · {ep_id}")
-    common.job_panel()
     rows = common.load(f"screentime:{ep_id}", lambda api: api.screentime(ep_id), missing=f"{ep_id} has no screen time yet: process it on the Episodes page.")
     if not rows:
         return
