@@ -11,19 +11,22 @@ install: $(STAMP)
 $(STAMP): pyproject.toml scripts/install.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# The same script installs each service of render.yaml (headless OpenCV swap included).
-	sh scripts/install.sh $(BIN)/python -e '.[dev]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 sh scripts/install.sh $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
 demo: install
 	$(BIN)/screanalytics demo
 
 test: install
+	sh scripts/install_browser.sh
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/celery_overhead.py
+	$(BIN)/python bench/api_latency.py
+	$(BIN)/python bench/ui_render.py
 
 up: install
 	$(BIN)/screanalytics up

@@ -26,6 +26,7 @@ class StackSettings(BaseSettings):
 
     stack_dir: str = str(REPO / ".stack")
     api_port: int = 8000
+    ui_port: int = 8501
     dagster_port: int = 3000
     worker_concurrency: int = 1
 
@@ -56,12 +57,14 @@ def up() -> dict[str, str]:
         "REDIS_URL": redis_url,
         "STORAGE_ROOT": str(Path(base.storage_root).resolve()),
         "DAGSTER_WEBSERVER_URL": f"http://127.0.0.1:{config.dagster_port}",
+        "API_BASE": f"http://127.0.0.1:{config.api_port}",
     }
     try:
-        for name, command in service_commands("127.0.0.1", config.dagster_port, config.api_port, config.worker_concurrency).items():
+        for name, command in service_commands("127.0.0.1", config.dagster_port, config.api_port, config.worker_concurrency, config.ui_port).items():
             record(state, name, processes.start(name, command).pid)
         wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{config.dagster_port}/server_info"), "dagster-webserver", 180)
         wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{config.api_port}/healthz"), "API", 120)
+        wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{config.ui_port}/_stcore/health"), "review UI", 120)
         wait_until(lambda: processes.check() or "ready." in (state / "logs" / "worker.log").read_text(errors="replace"), "celery worker", 180)
         instance = DagsterInstance.from_config(str(home))
         wait_until(lambda: processes.check() or bool(instance.get_daemon_heartbeats()), "dagster-daemon", 180)
@@ -95,6 +98,7 @@ def status() -> dict[str, int]:
 
 def urls(config: StackSettings, base, redis_url: str | None = None) -> dict[str, str]:
     found = {
+        "review UI": f"http://127.0.0.1:{config.ui_port}",
         "API": f"http://127.0.0.1:{config.api_port} (docs: /docs)",
         "Dagster UI": f"http://127.0.0.1:{config.dagster_port}",
         "STORAGE_ROOT": str(Path(base.storage_root).resolve()),

@@ -1,4 +1,4 @@
-"""The long-running processes of the system and the commands that start them: webserver, daemon, Celery worker."""
+"""The long-running processes of the system and the commands that start them: webserver, daemon, Celery worker, API, review UI."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .services import wait_until
 REPO = Path(__file__).resolve().parents[1]  # every process starts here, so commands name files relative to it
 WORKSPACE = "workspace.yaml"
 WORKER_CONFIG = "celery_worker.yaml"
+UI_APP = "screanalytics_dagster/ui/app.py"
 QUEUES = ("dagster", "vision")  # vision: the heavy steps (faces, embeddings), see their dagster-celery/queue tag
 
 
@@ -36,6 +37,14 @@ def api_command(host: str, port: int) -> list[str]:
     return ["uvicorn", "--factory", "screanalytics_dagster.api:create_app", "--host", host, "--port", str(port), "--no-access-log"]
 
 
+def ui_command(host: str, port: int) -> list[str]:
+    """The review UI (Streamlit); it finds the API at API_BASE."""
+    return [
+        "streamlit", "run", UI_APP, "--server.address", host, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]
+
+
 def worker_command(name: str, concurrency: int, queues: tuple[str, ...] = QUEUES) -> list[str]:
     """A dagster-celery worker taking steps from queues, concurrency steps at a time."""
     # One comma-separated -q: Celery keeps only the last of several -Q options.
@@ -45,13 +54,14 @@ def worker_command(name: str, concurrency: int, queues: tuple[str, ...] = QUEUES
     ]
 
 
-def service_commands(host: str, dagster_port: int, api_port: int, worker_concurrency: int) -> dict[str, list[str]]:
+def service_commands(host: str, dagster_port: int, api_port: int, worker_concurrency: int, ui_port: int = 8501) -> dict[str, list[str]]:
     """The command of each long-running service: what `make up` starts and render.yaml's start commands."""
     return {
         "webserver": webserver_command(host, dagster_port),
         "daemon": daemon_command(),
         "worker": worker_command("worker1", worker_concurrency),
         "api": api_command(host, api_port),
+        "ui": ui_command(host, ui_port),
     }
 
 
@@ -106,6 +116,18 @@ def running_stack(env: dict[str, str], log_dir: Path, port: int, concurrency: in
         processes.start("worker", worker_command("local", concurrency))
         wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{port}/server_info"), "dagster-webserver", 120)
         wait_until(lambda: processes.check() or "ready." in (log_dir / "worker.log").read_text(errors="replace"), "celery worker", 120)
+        yield processes
+    finally:
+        processes.stop()
+
+
+@contextmanager
+def running_service(name: str, command: list[str], env: dict[str, str], log_dir: Path, ready_url: str, timeout_s: float = 120.0) -> Iterator[Processes]:
+    """One service started with env, ready once ready_url answers, stopped after the block."""
+    processes = Processes(log_dir, env)
+    try:
+        processes.start(name, command)
+        wait_until(lambda: processes.check() or answers(ready_url), name, timeout_s)
         yield processes
     finally:
         processes.stop()

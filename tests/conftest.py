@@ -13,7 +13,7 @@ from screanalytics_dagster.pipeline import process_episode
 from screanalytics_dagster.resources import ArtifactStore
 from screanalytics_dagster.sample_episode import SampleEpisode, load_or_build_sample
 
-pytest_plugins = ["service_fixtures"]
+pytest_plugins = ["service_fixtures", "ui_fixtures"]
 
 TEST_EPISODE = "testshow-s01e01"
 TEST_SECONDS = 60.0

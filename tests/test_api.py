@@ -115,10 +115,35 @@ def test_batch_assign_runs_synchronously_when_celery_is_down(api, registered):
     named = {c["cluster_id"]: c for c in api.get(f"/episodes/{registered}/clusters").json()}[target]
     assert (named["person_name"], named["source"]) == ("Lisa Vanderpump", "manual")
     assert "Lisa Vanderpump" in [row["person_name"] for row in api.get(f"/episodes/{registered}/screentime").json()]
-    assert api.get("/shows/testshow/people").json() == [{"person_id": "lisa-vanderpump", "person_name": "Lisa Vanderpump", "episodes": [registered]}]
+    people = api.get("/shows/testshow/people").json()
+    assert [{k: p[k] for k in ("person_id", "person_name", "episodes")} for p in people] == [
+        {"person_id": "lisa-vanderpump", "person_name": "Lisa Vanderpump", "episodes": [registered]}
+    ]
+    assert api.get(people[0]["thumbnail_url"]).headers["content-type"] == "image/jpeg"
     job = api.get(f"/jobs/{body['job_id']}").json()
     assert job["state"] == "success" and job["operation"] == "manual_assign"
     assert [j["job_id"] for j in api.get(f"/jobs?episode={registered}&state=success").json()] == [body["job_id"]]
+
+
+def test_timeline_says_who_is_on_screen_when_and_adds_up_to_the_screen_time(api, registered):
+    rows = api.get(f"/episodes/{registered}/timeline").json()
+    assert rows and [r["start"] for r in rows] == sorted(r["start"] for r in rows)
+    assert all(r["end"] > r["start"] for r in rows)
+    for person in api.get(f"/episodes/{registered}/screentime").json():
+        spans = [r["end"] - r["start"] for r in rows if r["person_id"] == person["person_id"]]
+        assert sum(spans) == pytest.approx(person["seconds"], abs=0.05 * len(spans))
+    assert api.get("/episodes/rhobh-s09e09/timeline").status_code == 404
+
+
+def test_asset_states_follow_the_runs(api, registered, root):
+    assert {a["state"] for a in api.get(f"/episodes/{registered}").json()["assets"].values()} == {"missing"}
+    assert api.post(f"/episodes/{registered}/clusters/group_async").json()["status"] == "success"
+    states = {name: a["state"] for name, a in api.get(f"/episodes/{registered}").json()["assets"].items()}
+    assert states == {"faces": "missing", "embeddings": "missing", "tracks": "missing", "clusters": "missing", "groups": "materialized", "screentime": "materialized"}
+    (root / "episodes" / registered / "clusters.parquet").write_bytes(b"not parquet")
+    assert api.post(f"/episodes/{registered}/clusters/group_async").json()["status"] == "failed"
+    states = {name: a["state"] for name, a in api.get(f"/episodes/{registered}").json()["assets"].items()}
+    assert states["groups"] == states["screentime"] == "failed" and states["clusters"] == "missing"
 
 
 def test_group_runs_synchronously_and_heavy_jobs_are_503_when_celery_is_down(api, registered):

@@ -89,7 +89,7 @@ def test_start_command_is_the_command_of_stack_service_commands(name):
     argv = shlex.split(substitute(parts[-1], TEST_ENV))
     if missing := missing_modules(argv):
         pytest.skip(f"{name}: {', '.join(missing)} is not in the repo yet, so its command cannot be checked")
-    expected = service_commands(host="0.0.0.0", dagster_port=PORT, api_port=PORT, worker_concurrency=1)
+    expected = service_commands(host="0.0.0.0", dagster_port=PORT, api_port=PORT, worker_concurrency=1, ui_port=PORT)
     key = COMMAND_KEYS.get(name)
     assert key in expected, f"{name} runs {argv}, but stack.service_commands has no entry {key!r} for it"
     assert argv == expected[key], (
@@ -100,9 +100,9 @@ def test_start_command_is_the_command_of_stack_service_commands(name):
     assert parts[:-1] == ([PREFIX] if name in DAGSTER_SERVICES else []), f"{name} must start with `{PREFIX} && `"
 
 
-def test_every_dagster_service_has_its_command():
-    assert set(DAGSTER_SERVICES) <= set(with_start_command())
-    assert {COMMAND_KEYS[name] for name in DAGSTER_SERVICES} == set(service_commands("0.0.0.0", PORT, PORT, 1))
+def test_every_service_of_the_local_stack_is_in_the_blueprint():
+    assert set(COMMAND_KEYS) <= set(with_start_command())
+    assert set(COMMAND_KEYS.values()) == set(service_commands("0.0.0.0", PORT, PORT, 1, PORT))
 
 
 @pytest.mark.parametrize("name", SERVICES)

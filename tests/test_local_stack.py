@@ -22,6 +22,7 @@ def stack_env(tmp_path, redis_databases):
         "STORAGE_ROOT": str(tmp_path / "storage"),
         "API_PORT": str(free_port()),
         "DAGSTER_PORT": str(free_port()),
+        "UI_PORT": str(free_port()),
         "REDIS_URL": redis_databases(),  # not the stack fixture's: its worker would take these steps
     }
 
@@ -35,10 +36,12 @@ def make(target: str, env: dict) -> str:
 def test_make_up_processes_the_demo_episode_and_make_down_stops_everything(stack_env, sample_episode):
     api = f"http://127.0.0.1:{stack_env['API_PORT']}"
     try:
-        assert f"STORAGE_ROOT={stack_env['STORAGE_ROOT']}" in make("up", stack_env)
+        started = make("up", stack_env)
+        assert f"STORAGE_ROOT={stack_env['STORAGE_ROOT']}" in started
+        assert f"review UI: http://127.0.0.1:{stack_env['UI_PORT']}" in started
         assert "already running" in make("up", stack_env)
         running = {line.split(":")[0]: int(line.rsplit("pid ", 1)[1].rstrip(")")) for line in make("status", stack_env).splitlines()}
-        assert set(running) == {"webserver", "daemon", "worker", "api"}
+        assert set(running) == {"webserver", "daemon", "worker", "api", "ui"}
         family = [p for pid in running.values() for p in (psutil.Process(pid), *psutil.Process(pid).children(recursive=True))]
 
         videos = os.path.join(stack_env["STORAGE_ROOT"], "videos")
@@ -52,6 +55,7 @@ def test_make_up_processes_the_demo_episode_and_make_down_stops_everything(stack
             time.sleep(1)
         assert state["state"] == "success", state
         assert requests.get(f"{api}/episodes/{DEMO}/screentime", timeout=30).json()
+        assert requests.get(f"http://127.0.0.1:{stack_env['UI_PORT']}/_stcore/health", timeout=30).ok
     finally:
         make("down", stack_env)
     assert "not running" in make("status", stack_env)

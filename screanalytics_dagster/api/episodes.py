@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from dagster import AssetKey, AssetRecordsFilter
+from dagster import AssetKey, AssetRecordsFilter, DagsterRunStatus, RunRecord, RunsFilter
 
 from ..assets import episode_assets, episodes
 from ..episode import EpisodeIdError, validate_episode_id
+from ..jobs import OPERATIONS, operation_assets
 from ..resources import EPISODE_RECORD, episode_key
 from ..resources.storage import VIDEO_SUFFIXES
 from .context import ApiContext
 from .errors import not_found, unprocessable
+from .jobs import FINISHED, state_of
 
 ASSETS = [a.key.to_user_string() for a in episode_assets]  # in graph order: each one's upstream comes before it
+ASSETS_OF = {operation: operation_assets(operation) for operation in OPERATIONS}
+RECENT_RUNS = 20  # enough to find the latest run touching each asset
 
 
 def checked_id(ep_id: str) -> str:
@@ -55,13 +59,24 @@ def register(ctx: ApiContext, ep_id: str, video_uri: str) -> bool:
 
 
 def describe(ctx: ApiContext, ep_id: str) -> dict:
-    """The episode's video and, per asset, whether and when it was materialized and whether it is stale."""
+    """The episode's video and, per asset, whether and when it was materialized, whether it is stale, and its state."""
     record = ctx.store.read_json(episode_key(ep_id, EPISODE_RECORD), {})
+    runs = ctx.instance.get_run_records(RunsFilter(tags={"episode": ep_id}), limit=RECENT_RUNS)  # newest first
     states, upstream_at, upstream_stale = {}, None, False
     for asset in ASSETS:
         found = ctx.instance.fetch_materializations(AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[ep_id]), limit=1)
         at = found.records[0].timestamp if found.records else None
         stale = at is not None and (upstream_stale or (upstream_at is not None and upstream_at > at))
-        states[asset] = {"materialized": at is not None, "materialized_at": at, "stale": stale}
+        latest = next((r for r in runs if asset in ASSETS_OF.get(r.dagster_run.tags.get("operation"), ())), None)
+        states[asset] = {"materialized": at is not None, "materialized_at": at, "stale": stale, "state": asset_state(at, stale, latest)}
         upstream_at, upstream_stale = at, stale
     return {"ep_id": ep_id, "video_uri": record.get("video_uri"), "assets": states}
+
+
+def asset_state(at: float | None, stale: bool, latest: RunRecord | None) -> str:
+    """running, failed (its latest run failed before making it), stale, materialized or missing."""
+    if latest is not None and state_of(latest.dagster_run) not in FINISHED:
+        return "running"
+    if latest is not None and latest.dagster_run.status == DagsterRunStatus.FAILURE and (at is None or at < latest.create_timestamp.timestamp()):
+        return "failed"
+    return "stale" if stale else "materialized" if at is not None else "missing"

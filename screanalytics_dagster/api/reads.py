@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow.compute as pc
 
 from ..resources import ArtifactNotFound, episode_key, facebank_key
-from ..vision.screentime import screen_seconds
+from ..vision.screentime import merge_intervals, screen_seconds
 from .context import ApiContext
 from .errors import not_found
 
@@ -22,8 +22,7 @@ def table(ctx: ApiContext, ep_id: str, name: str, columns: list[str] | None = No
 def clusters(ctx: ApiContext, ep_id: str) -> list[dict]:
     """Every cluster with its tracks, size, seconds on screen, person and thumbnail; unnamed and smallest-evidence first."""
     cluster_rows = table(ctx, ep_id, "clusters.parquet").to_pylist()
-    tracks = table(ctx, ep_id, "tracks.parquet", ["track_id", "start_ts", "end_ts", "shot_id"])
-    span = {int(t): (s, e, shot) for t, s, e, shot in zip(*(tracks.column(c).to_pylist() for c in ("track_id", "start_ts", "end_ts", "shot_id")))}
+    span = spans(ctx, ep_id)
     person = {row["cluster_id"]: row for row in _optional(ctx, ep_id, "groups.parquet")}
     thumbs = _optional(ctx, ep_id, "thumbnails.parquet", ["cluster_id"])
     n_thumbs: dict[str, int] = {}
@@ -32,13 +31,12 @@ def clusters(ctx: ApiContext, ep_id: str) -> list[dict]:
     out = []
     for row in cluster_rows:
         cid = row["cluster_id"]
-        starts, ends, shots = (np.array([span[t][i] for t in row["track_ids"]]) for i in range(3))
         group = person.get(cid, {})
         out.append({
             "cluster_id": cid,
             "track_ids": row["track_ids"],
             "size": row["n_faces"],
-            "seconds": round(screen_seconds(starts, ends, shots), 2),
+            "seconds": round(screen_seconds(*intervals(span, row["track_ids"])), 2),
             "person_id": group.get("person_id"),
             "person_name": group.get("person_name"),
             "source": group.get("source"),
@@ -47,6 +45,17 @@ def clusters(ctx: ApiContext, ep_id: str) -> list[dict]:
         })
     out.sort(key=lambda c: (c["person_name"] is not None, c["source"] == "manual", -c["size"]))
     return out
+
+
+def spans(ctx: ApiContext, ep_id: str) -> dict[int, tuple[float, float, int]]:
+    """Track id -> (start, end, shot) of the episode's tracks."""
+    tracks = table(ctx, ep_id, "tracks.parquet", ["track_id", "start_ts", "end_ts", "shot_id"])
+    return {int(t): (s, e, shot) for t, s, e, shot in zip(*(tracks.column(c).to_pylist() for c in ("track_id", "start_ts", "end_ts", "shot_id")))}
+
+
+def intervals(span: dict[int, tuple[float, float, int]], track_ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Starts, ends and shots of the tracks."""
+    return tuple(np.array([span[t][i] for t in track_ids]) for i in range(3))
 
 
 def thumbnail(ctx: ApiContext, ep_id: str, cluster_id: str, index: int) -> bytes:
@@ -64,8 +73,23 @@ def screentime(ctx: ApiContext, ep_id: str) -> list[dict]:
     return table(ctx, ep_id, "screentime.parquet").to_pylist()
 
 
+def timeline(ctx: ApiContext, ep_id: str) -> list[dict]:
+    """Who is on screen when: each person's tracks joined as screen time joins them, in time order."""
+    span = spans(ctx, ep_id)
+    tracks_of = {row["cluster_id"]: row["track_ids"] for row in table(ctx, ep_id, "clusters.parquet", ["cluster_id", "track_ids"]).to_pylist()}
+    people: dict[str, tuple[str | None, list[int]]] = {}
+    for row in table(ctx, ep_id, "groups.parquet").to_pylist():
+        people.setdefault(row["person_id"], (row["person_name"], []))[1].extend(tracks_of.get(row["cluster_id"], []))
+    out = [
+        {"person_id": person_id, "person_name": name, "start": round(start, 2), "end": round(end, 2)}
+        for person_id, (name, track_ids) in people.items()
+        for start, end in merge_intervals(*intervals(span, track_ids))
+    ]
+    return sorted(out, key=lambda row: (row["start"], row["person_id"]))
+
+
 def people(ctx: ApiContext, show: str) -> list[dict]:
-    """The show's facebank: each named person and the episodes naming them."""
+    """The show's facebank: each named person, the episodes naming them and a face of theirs."""
     try:
         bank = ctx.store.read_table(facebank_key(show), columns=["person_id", "person_name", "episode"])
     except ArtifactNotFound as exc:
@@ -75,6 +99,12 @@ def people(ctx: ApiContext, show: str) -> list[dict]:
         entry = found.setdefault(row["person_id"], {"person_id": row["person_id"], "person_name": row["person_name"], "episodes": []})
         if row["episode"] not in entry["episodes"]:
             entry["episodes"].append(row["episode"])
+    faces: dict[str, str] = {}
+    for ep_id in dict.fromkeys(ep for entry in found.values() for ep in entry["episodes"]):
+        for row in _optional(ctx, ep_id, "groups.parquet", ["cluster_id", "person_id"]):
+            faces.setdefault(row["person_id"], f"/episodes/{ep_id}/clusters/{row['cluster_id']}/thumbnail")
+    for entry in found.values():
+        entry["thumbnail_url"] = faces.get(entry["person_id"])
     return sorted(found.values(), key=lambda p: p["person_name"])
 
 

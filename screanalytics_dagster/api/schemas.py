@@ -16,6 +16,7 @@ class AssetState(BaseModel):
     materialized: bool
     materialized_at: float | None = None  # seconds since the epoch
     stale: bool = False  # an upstream asset was materialized after it
+    state: str = "missing"  # running, failed, stale, materialized or missing
 
 
 class EpisodeOut(BaseModel):
@@ -79,7 +80,17 @@ class ScreenTime(BaseModel):
     n_tracks: int
 
 
+class Appearance(BaseModel):
+    """A person on screen from start to end (seconds)."""
+
+    person_id: str
+    person_name: str | None
+    start: float
+    end: float
+
+
 class Person(BaseModel):
     person_id: str
     person_name: str
     episodes: list[str]
+    thumbnail_url: str | None = None  # a face of theirs: a cluster thumbnail in one of their episodes

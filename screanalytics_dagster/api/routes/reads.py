@@ -10,7 +10,7 @@ from .. import reads
 from ..context import Context
 from ..episodes import registered
 from ..errors import unprocessable
-from ..schemas import Cluster, Person, ScreenTime
+from ..schemas import Appearance, Cluster, Person, ScreenTime
 
 router = APIRouter(tags=["review"])
 SHOW = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -30,6 +30,12 @@ def cluster_thumbnail(ep_id: str, cluster_id: str, ctx: Context, index: int = Qu
 @router.get("/episodes/{ep_id}/screentime", response_model=list[ScreenTime])
 def episode_screentime(ep_id: str, ctx: Context) -> list[dict]:
     return reads.screentime(ctx, registered(ctx, ep_id))
+
+
+@router.get("/episodes/{ep_id}/timeline", response_model=list[Appearance])
+def episode_timeline(ep_id: str, ctx: Context) -> list[dict]:
+    """Who is on screen when: one row per stretch of a person on screen."""
+    return reads.timeline(ctx, registered(ctx, ep_id))
 
 
 @router.get("/shows/{show}/people", response_model=list[Person])

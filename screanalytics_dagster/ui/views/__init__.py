@@ -1,0 +1,1 @@
+"""The pages of the review UI, each a render() function."""

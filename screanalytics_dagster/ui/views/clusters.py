@@ -1,0 +1,113 @@
+"""Clusters: an episode's faces grouped, unassigned first; select some, give them a cast name, re-run the steps behind them."""
+
+import hashlib
+
+import streamlit as st
+
+from screanalytics_dagster.ui import common
+
+PER_PAGE = 24
+COLUMNS = 4
+LARGE = 20  # faces: a cluster this large shows several of its faces
+SHOWN_FACES = 3
+OPERATIONS = {"reembed": "Re-embed", "split_tracks": "Split tracks", "recluster": "Re-cluster", "auto_group": "Auto-group"}
+FILTERS = {"all": lambda c: True, "unassigned": lambda c: c["person_name"] is None, "named": lambda c: c["person_name"] is not None}
+
+
+def person_of(cluster: dict) -> str:
+    if cluster["person_name"]:
+        return f"**{cluster['person_name']}** :gray[({cluster['source']})]"
+    return ":orange[**unassigned**]"
+
+
+def toggle(cluster_id: str) -> None:
+    picked = list(st.session_state.get("picked", []))
+    st.session_state["picked"] = [c for c in picked if c != cluster_id] if cluster_id in picked else [*picked, cluster_id]
+
+
+def take_known_name() -> None:
+    st.session_state["cast_name"], st.session_state["known_name"] = st.session_state["known_name"] or "", None
+
+
+def assign(ep_id: str) -> None:
+    """Name the selected clusters (a callback); two or more given one name become one person."""
+    picked, name = st.session_state.get("picked") or [], (st.session_state.get("cast_name") or "").strip()
+    if not picked or not name:
+        common.flash("warning", "Select one or more clusters and type a cast name (or pick one of the show's people) first.")
+        return
+    common.start(ep_id, "manual_assign", lambda api: api.assign(ep_id, picked, name))
+    st.session_state["picked"], st.session_state["cast_name"] = [], ""
+
+
+def faces(clusters: list[dict]) -> list[list[bytes]]:
+    """The thumbnails each cluster shows: one, several for a large cluster."""
+    wanted = [(c, i) for c in clusters for i in range(min(c["n_thumbnails"], SHOWN_FACES if c["size"] >= LARGE else 1))]
+    # a cluster's faces change only with its tracks, so they key the cache
+    versions = [hashlib.sha1(repr(c["track_ids"]).encode()).hexdigest() for c, _ in wanted]
+    found = common.images([f"{c['thumbnail_url']}?index={i}" for c, i in wanted], versions)
+    shown: dict[str, list[bytes]] = {c["cluster_id"]: [] for c in clusters}
+    for (c, _), jpeg in zip(wanted, found):
+        if jpeg is not None:
+            shown[c["cluster_id"]].append(jpeg)
+    return [shown[c["cluster_id"]] for c in clusters]
+
+
+def tile(cluster: dict, jpegs: list[bytes], picked: list[str]) -> None:
+    cid = cluster["cluster_id"]
+    with st.container(border=True):
+        if len(jpegs) == 1:
+            st.image(jpegs[0], width=112)
+        elif jpegs:
+            with st.container(horizontal=True, gap="xxsmall"):
+                for jpeg in jpegs:
+                    st.image(jpeg, width=56)
+        else:
+            st.caption("no thumbnail")
+        st.markdown(person_of(cluster))
+        st.caption(f"{cid} · {cluster['size']} faces · {cluster['seconds']:.1f} s")
+        st.session_state[f"pick_{cid}"] = cid in picked
+        st.checkbox("select", key=f"pick_{cid}", on_change=toggle, args=(cid,))
+
+
+def render() -> None:
+    ep_id = common.episode_page("Clusters")
+    if not ep_id:
+        return
+    clusters = common.load(f"clusters:{ep_id}", lambda api: api.clusters(ep_id))
+    if clusters is None:
+        return
+    named = {c["person_name"] for c in clusters if c["person_name"]}
+    left, middle, right = st.columns(3)
+    left.metric("clusters", len(clusters))
+    middle.metric("unassigned", sum(c["person_name"] is None for c in clusters))
+    right.metric("named people", len(named))
+    for column, (operation, label) in zip(st.columns(len(OPERATIONS)), OPERATIONS.items()):
+        column.button(label, key=f"op_{operation}", on_click=common.start, args=(ep_id, operation), help=common.LABELS[operation], width="stretch")
+
+    show = common.show_name(ep_id)
+    people = common.load(f"people:{show}", lambda api: api.people(show), missing="") if show else None
+    by_id = {c["cluster_id"]: c for c in clusters}
+    st.session_state["picked"] = [c for c in st.session_state.get("picked", []) if c in by_id]
+    with st.container(border=True):
+        pick, name, known, go = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
+        pick.multiselect("Selected clusters", list(by_id), key="picked", placeholder="tick clusters below, or pick them here", format_func=lambda c: f"{c} ({by_id[c]['person_name'] or 'unassigned'}, {by_id[c]['size']} faces)")
+        name.text_input("Cast name", key="cast_name", placeholder="e.g. Lisa Vanderpump")
+        known.selectbox(
+            f"…or someone already named in {show}", sorted(named | {p["person_name"] for p in people or []}), index=None, key="known_name",
+            on_change=take_known_name, placeholder="pick a person",
+        )
+        go.button("Assign", key="assign", type="primary", on_click=assign, args=(ep_id,), width="stretch")
+
+    view, page = st.columns([3, 1])
+    chosen = view.radio("Show", list(FILTERS), horizontal=True, key="cluster_filter")
+    shown = [c for c in clusters if FILTERS[chosen](c)]
+    pages = max(1, -(-len(shown) // PER_PAGE))
+    if st.session_state.get("cluster_page", 1) > pages:
+        st.session_state["cluster_page"] = 1
+    number = page.selectbox("Page", range(1, pages + 1), format_func=lambda n: f"{n} of {pages}", key="cluster_page") if pages > 1 else 1
+    window = shown[(number - 1) * PER_PAGE: number * PER_PAGE]
+    picked, jpegs = st.session_state["picked"], faces(window)
+    for start in range(0, len(window), COLUMNS):
+        for column, cluster, shown_faces in zip(st.columns(COLUMNS), window[start: start + COLUMNS], jpegs[start: start + COLUMNS]):
+            with column:
+                tile(cluster, shown_faces, picked)

@@ -1,0 +1,55 @@
+"""Episodes: each one with the state of its assets; register one, process it, and watch or cancel the job."""
+
+import pandas as pd
+import streamlit as st
+
+from screanalytics_dagster.ui import common
+from screanalytics_dagster.ui.client import ApiError
+
+STATE_WORDS = {"materialized": "done", "stale": "stale", "failed": "failed", "running": "running", "missing": "not yet"}
+COLORS = {"done": "color: #1a7f37", "stale": "color: #9a6700", "failed": "color: #cf222e; font-weight: bold", "running": "color: #0969da", "not yet": "color: #8c959f"}
+
+
+def register() -> None:
+    """Register the episode the form names (a callback)."""
+    ep_id = st.session_state["new_episode"].strip()
+    video = st.session_state["new_video"].strip() or f"videos/{ep_id}.mp4"
+    try:
+        common.client().register(ep_id, video)
+    except ApiError as exc:
+        common.flash("error", f"Could not register {ep_id or 'the episode'}: {exc.message}")
+        return
+    common.flash("success", f"Registered {ep_id} with {video}. Press Process to find, group and time its faces.")
+    st.session_state["episode"] = ep_id
+
+
+def render() -> None:
+    st.title("Episodes")
+    common.job_panel()
+    episodes = common.episodes()
+    if episodes:
+        rows = [{"episode": e["ep_id"], "video": e["video_uri"], **{a: STATE_WORDS.get(s["state"], s["state"]) for a, s in e["assets"].items()}} for e in episodes]
+        st.dataframe(pd.DataFrame(rows).style.map(lambda word: COLORS.get(word, "")), hide_index=True)
+    else:
+        st.info("No episode is registered yet: register one below from a video already in storage.")
+
+    ep_id = common.selected_episode()
+    if ep_id:
+        st.subheader(ep_id)
+        st.button(f"Process {ep_id}", key="process", type="primary", on_click=common.start, args=(ep_id, "process"), help="Detect, embed, track, cluster, group and time the whole episode")
+        jobs = common.load(f"jobs:{ep_id}", lambda api: api.jobs(ep_id, limit=5))
+        if jobs:
+            st.caption("Latest jobs")
+            st.dataframe(
+                pd.DataFrame([
+                    {"job": j["job_id"][:8], "operation": j["operation"], "state": j["state"], "step": j["progress"]["step"], "message": j["progress"]["message"], "error": (j["result"] or {}).get("error")}
+                    for j in jobs
+                ]).fillna(""),
+                hide_index=True,
+            )
+
+    with st.form("register"):
+        st.subheader("Register an episode")
+        st.text_input("Episode id", key="new_episode", placeholder="rhobh-s01e01")
+        st.text_input("Video key in storage", key="new_video", placeholder="videos/rhobh-s01e01.mp4 (empty: videos/{episode id}.mp4)")
+        st.form_submit_button("Register", on_click=register)
