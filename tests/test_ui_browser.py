@@ -86,5 +86,5 @@ def test_a_reviewer_goes_from_a_registered_episode_to_named_screen_time(ui_url, 
     shot(page, "5-screentime")
 
     page.get_by_role("link", name="People").click()
-    expect(page.get_by_text(NAME)).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(NAME).first).to_be_visible(timeout=60_000)
     shot(page, "6-people")
