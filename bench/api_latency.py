@@ -29,8 +29,8 @@ from dagster import DagsterRun, DagsterRunStatus
 
 from screanalytics_dagster.instance import prepare_dagster_home
 from screanalytics_dagster.jobs import run_tags
-from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database, wait_until
-from screanalytics_dagster.stack import Processes, answers, api_command, webserver_command
+from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database
+from screanalytics_dagster.stack import Processes, api_command, webserver_command
 
 STATUSES = [DagsterRunStatus.SUCCESS] * 8 + [DagsterRunStatus.FAILURE, DagsterRunStatus.STARTED]
 
@@ -100,8 +100,8 @@ def main() -> None:
             processes.start("webserver", webserver_command("127.0.0.1", dagster_port))
             processes.start("api", api_command("127.0.0.1", api_port))
             api = f"http://127.0.0.1:{api_port}"
-            wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{dagster_port}/server_info"), "webserver", 180)
-            wait_until(lambda: processes.check() or answers(f"{api}/healthz"), "API", 60)
+            processes.wait_for(f"http://127.0.0.1:{dagster_port}/server_info", "webserver", 180)
+            processes.wait_for(f"{api}/healthz", "API", 60)
             launches = []
             for i in range(30):
                 ep = f"latency{i}-s01e01"

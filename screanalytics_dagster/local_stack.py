@@ -14,9 +14,9 @@ from dagster import DagsterInstance
 from pydantic_settings import BaseSettings
 
 from .instance import prepare_dagster_home
-from .services import LOCAL_REDIS, free_port, redis_answers, wait_until
+from .services import LOCAL_REDIS, START_TIMEOUT_S, free_port, redis_answers
 from .settings import settings
-from .stack import REPO, Processes, answers, service_commands
+from .stack import REPO, Processes, service_commands
 
 STOP_TIMEOUT_S = 20.0
 
@@ -62,12 +62,12 @@ def up() -> dict[str, str]:
     try:
         for name, command in service_commands("127.0.0.1", config.dagster_port, config.api_port, config.worker_concurrency, config.ui_port).items():
             record(state, name, processes.start(name, command).pid)
-        wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{config.dagster_port}/server_info"), "dagster-webserver", 180)
-        wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{config.api_port}/healthz"), "API", 120)
-        wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{config.ui_port}/_stcore/health"), "review UI", 120)
-        wait_until(lambda: processes.check() or "ready." in (state / "logs" / "worker.log").read_text(errors="replace"), "celery worker", 180)
+        processes.wait_for(f"http://127.0.0.1:{config.dagster_port}/server_info", "dagster-webserver", 180)
+        processes.wait_for(f"http://127.0.0.1:{config.api_port}/healthz", "API", 120)
+        processes.wait_for(f"http://127.0.0.1:{config.ui_port}/_stcore/health", "review UI", 120)
+        processes.wait_for(lambda: processes.logged("worker", "ready."), "celery worker", 180)
         instance = DagsterInstance.from_config(str(home))
-        wait_until(lambda: processes.check() or bool(instance.get_daemon_heartbeats()), "dagster-daemon", 180)
+        processes.wait_for(lambda: bool(instance.get_daemon_heartbeats()), "dagster-daemon", 180)
     except (TimeoutError, RuntimeError) as exc:
         down()
         raise StackError(f"{exc}\nlogs: {state / 'logs'}") from exc
@@ -123,7 +123,7 @@ def start_redis(processes: Processes, state: Path) -> str:
     (state / "redis").mkdir(parents=True, exist_ok=True)
     process = processes.start("redis", [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--dir", str(state / "redis")])
     record(state, "redis", process.pid)
-    wait_until(lambda: processes.check() or redis_answers(url), f"redis-server on port {port}")
+    processes.wait_for(lambda: redis_answers(url), f"redis-server on port {port}", START_TIMEOUT_S)
     return url
 
 

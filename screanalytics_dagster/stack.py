@@ -89,6 +89,15 @@ class Processes:
                 tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"{name} exited with status {process.returncode}:\n{tail}")
 
+    def wait_for(self, ready, what: str, timeout_s: float) -> None:
+        """Wait until ready() holds (a URL: until it answers), failing at once if a started process exits."""
+        holds = (lambda: answers(ready)) if isinstance(ready, str) else ready
+        wait_until(lambda: self.check() or holds(), what, timeout_s)
+
+    def logged(self, name: str, text: str) -> bool:
+        """Whether a started process has written text to its log."""
+        return text in (self.log_dir / f"{name}.log").read_text(errors="replace")
+
     def stop(self, timeout_s: float = 20.0) -> None:
         """SIGTERM each process group, SIGKILL what is still there after timeout_s."""
         for process in self.started.values():
@@ -114,8 +123,8 @@ def running_stack(env: dict[str, str], log_dir: Path, port: int, concurrency: in
         processes.start("daemon", daemon_command())
         processes.start("webserver", webserver_command("127.0.0.1", port))
         processes.start("worker", worker_command("local", concurrency))
-        wait_until(lambda: processes.check() or answers(f"http://127.0.0.1:{port}/server_info"), "dagster-webserver", 120)
-        wait_until(lambda: processes.check() or "ready." in (log_dir / "worker.log").read_text(errors="replace"), "celery worker", 120)
+        processes.wait_for(f"http://127.0.0.1:{port}/server_info", "dagster-webserver", 120)
+        processes.wait_for(lambda: processes.logged("worker", "ready."), "celery worker", 120)
         yield processes
     finally:
         processes.stop()
@@ -127,7 +136,7 @@ def running_service(name: str, command: list[str], env: dict[str, str], log_dir:
     processes = Processes(log_dir, env)
     try:
         processes.start(name, command)
-        wait_until(lambda: processes.check() or answers(ready_url), name, timeout_s)
+        processes.wait_for(ready_url, name, timeout_s)
         yield processes
     finally:
         processes.stop()

@@ -21,7 +21,7 @@ from screanalytics_dagster.pipeline import step_error
 from screanalytics_dagster.resources import S3ArtifactStore
 from screanalytics_dagster.runs import RunClient
 from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database, wait_until
-from screanalytics_dagster.stack import Processes, answers, running_stack
+from screanalytics_dagster.stack import Processes, running_stack
 
 TEST_REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SESSION_CLAIM = "screenalytics:test_session"
@@ -99,7 +99,7 @@ def s3_server(tmp_path_factory) -> Iterator[S3Server]:
     processes.start("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)])
     server = S3Server(f"http://127.0.0.1:{port}")
     try:
-        wait_until(lambda: processes.check() or answers(server.endpoint_url), "moto server", 60)
+        processes.wait_for(server.endpoint_url, "moto server", 60)
         yield server
     finally:
         processes.stop()

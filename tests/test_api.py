@@ -1,27 +1,25 @@
 """The REST facade on one machine: registration, validation, review reads, and the synchronous fallback."""
 
 import json
-import shutil
 import uuid
 
 import cv2
 import numpy as np
 import pytest
 from conftest import TEST_EPISODE
+from ui_fixtures import DEAD_REDIS, copy_root
 from fastapi.testclient import TestClient
 
 from screanalytics_dagster.api import create_app
 from screanalytics_dagster.services import redis_server
 from screanalytics_dagster.settings import Settings
 
-DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
 @pytest.fixture
 def root(processed_episode, tmp_path):
     """A storage root holding the processed test episode (artifacts and video)."""
-    shutil.copytree(processed_episode.root, tmp_path / "root", symlinks=True, ignore=shutil.ignore_patterns(".dagster"))
-    return tmp_path / "root"
+    return copy_root(processed_episode.root, tmp_path / "root")
 
 
 @pytest.fixture

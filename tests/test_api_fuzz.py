@@ -1,24 +1,22 @@
 """Requests generated from the OpenAPI schema (schemathesis): whatever they send, the API never fails with a 5xx of its own."""
 
-import shutil
 
 import pytest
 import schemathesis
 from conftest import TEST_EPISODE
+from ui_fixtures import DEAD_REDIS, copy_root
 from hypothesis import HealthCheck, given, settings
 
 from screanalytics_dagster.api import create_app
 from screanalytics_dagster.settings import Settings
 
-DEAD_REDIS = "redis://127.0.0.1:1/0"
 
 
 @pytest.fixture
 def api_schema(processed_episode, tmp_path, monkeypatch):
     """The schema of an API over a copy of the processed test episode, registered, Redis down."""
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    root = tmp_path / "root"
-    shutil.copytree(processed_episode.root, root, symlinks=True, ignore=shutil.ignore_patterns(".dagster"))
+    root = copy_root(processed_episode.root, tmp_path / "root")
     app = create_app(Settings(storage_root=str(root), redis_url=DEAD_REDIS))
     context = app.state.context
     context.instance.add_dynamic_partitions("episodes", [TEST_EPISODE])

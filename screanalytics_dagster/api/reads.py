@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pyarrow.compute as pc
 
 from ..resources import ArtifactNotFound, episode_key, facebank_key
-from ..vision.screentime import merge_intervals, screen_seconds
+from ..vision.screentime import TrackSpans, merge_intervals, person_tracks, screen_seconds
 from .context import ApiContext
 from .errors import not_found
 
@@ -22,7 +21,7 @@ def table(ctx: ApiContext, ep_id: str, name: str, columns: list[str] | None = No
 def clusters(ctx: ApiContext, ep_id: str) -> list[dict]:
     """Every cluster with its tracks, size, seconds on screen, person and thumbnail; unnamed and smallest-evidence first."""
     cluster_rows = table(ctx, ep_id, "clusters.parquet").to_pylist()
-    span = spans(ctx, ep_id)
+    spans = track_spans(ctx, ep_id)
     person = {row["cluster_id"]: row for row in _optional(ctx, ep_id, "groups.parquet")}
     thumbs = _optional(ctx, ep_id, "thumbnails.parquet", ["cluster_id"])
     n_thumbs: dict[str, int] = {}
@@ -36,7 +35,7 @@ def clusters(ctx: ApiContext, ep_id: str) -> list[dict]:
             "cluster_id": cid,
             "track_ids": row["track_ids"],
             "size": row["n_faces"],
-            "seconds": round(screen_seconds(*intervals(span, row["track_ids"])), 2),
+            "seconds": round(screen_seconds(*spans.of(row["track_ids"])), 2),
             "person_id": group.get("person_id"),
             "person_name": group.get("person_name"),
             "source": group.get("source"),
@@ -47,15 +46,8 @@ def clusters(ctx: ApiContext, ep_id: str) -> list[dict]:
     return out
 
 
-def spans(ctx: ApiContext, ep_id: str) -> dict[int, tuple[float, float, int]]:
-    """Track id -> (start, end, shot) of the episode's tracks."""
-    tracks = table(ctx, ep_id, "tracks.parquet", ["track_id", "start_ts", "end_ts", "shot_id"])
-    return {int(t): (s, e, shot) for t, s, e, shot in zip(*(tracks.column(c).to_pylist() for c in ("track_id", "start_ts", "end_ts", "shot_id")))}
-
-
-def intervals(span: dict[int, tuple[float, float, int]], track_ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Starts, ends and shots of the tracks."""
-    return tuple(np.array([span[t][i] for t in track_ids]) for i in range(3))
+def track_spans(ctx: ApiContext, ep_id: str) -> TrackSpans:
+    return TrackSpans(table(ctx, ep_id, "tracks.parquet", TrackSpans.COLUMNS))
 
 
 def thumbnail(ctx: ApiContext, ep_id: str, cluster_id: str, index: int) -> bytes:
@@ -75,15 +67,13 @@ def screentime(ctx: ApiContext, ep_id: str) -> list[dict]:
 
 def timeline(ctx: ApiContext, ep_id: str) -> list[dict]:
     """Who is on screen when: each person's tracks joined as screen time joins them, in time order."""
-    span = spans(ctx, ep_id)
+    spans = track_spans(ctx, ep_id)
     tracks_of = {row["cluster_id"]: row["track_ids"] for row in table(ctx, ep_id, "clusters.parquet", ["cluster_id", "track_ids"]).to_pylist()}
-    people: dict[str, tuple[str | None, list[int]]] = {}
-    for row in table(ctx, ep_id, "groups.parquet").to_pylist():
-        people.setdefault(row["person_id"], (row["person_name"], []))[1].extend(tracks_of.get(row["cluster_id"], []))
+    groups = [row for row in table(ctx, ep_id, "groups.parquet").to_pylist() if row["cluster_id"] in tracks_of]  # groups may lag a re-clustering
     out = [
         {"person_id": person_id, "person_name": name, "start": round(start, 2), "end": round(end, 2)}
-        for person_id, (name, track_ids) in people.items()
-        for start, end in merge_intervals(*intervals(span, track_ids))
+        for person_id, (name, track_ids) in person_tracks(groups, tracks_of).items()
+        for start, end in merge_intervals(*spans.of(track_ids))
     ]
     return sorted(out, key=lambda row: (row["start"], row["person_id"]))
 

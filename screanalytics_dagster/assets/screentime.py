@@ -2,13 +2,12 @@
 
 import time
 
-import numpy as np
 import pyarrow as pa
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
 from ..resources import BaseArtifactStore, episode_key
 from ..vision import tables
-from ..vision.screentime import GAP_TOLERANCE, SHOT_GAP_TOLERANCE, screen_seconds
+from ..vision.screentime import GAP_TOLERANCE, SHOT_GAP_TOLERANCE, TrackSpans, person_tracks, screen_seconds
 from .common import episode_of, episodes
 from .groups import groups
 
@@ -27,20 +26,11 @@ def screentime(context: AssetExecutionContext, config: ScreentimeConfig, store: 
     started = time.perf_counter()
     group_table = store.read_table(episode_key(ep_id, "groups.parquet"))
     cluster_table = store.read_table(episode_key(ep_id, "clusters.parquet"))
-    track_table = store.read_table(episode_key(ep_id, "tracks.parquet"), columns=["track_id", "start_ts", "end_ts", "shot_id"])
-    span = {
-        int(t): (s, e, shot)
-        for t, s, e, shot in zip(*(track_table.column(c).to_pylist() for c in ("track_id", "start_ts", "end_ts", "shot_id")))
-    }
+    spans = TrackSpans(store.read_table(episode_key(ep_id, "tracks.parquet"), columns=TrackSpans.COLUMNS))
     tracks_of = dict(zip(cluster_table.column("cluster_id").to_pylist(), cluster_table.column("track_ids").to_pylist()))
-    people: dict[str, tuple[str | None, list[int]]] = {}
-    for row in group_table.to_pylist():
-        name, track_ids = people.setdefault(row["person_id"], (row["person_name"], []))
-        track_ids.extend(tracks_of[row["cluster_id"]])
     rows = []
-    for person_id, (name, track_ids) in people.items():
-        starts, ends, shots = (np.array([span[t][i] for t in track_ids]) for i in range(3))
-        seconds = screen_seconds(starts, ends, shots, config.gap_tolerance, config.shot_gap_tolerance)
+    for person_id, (name, track_ids) in person_tracks(group_table.to_pylist(), tracks_of).items():
+        seconds = screen_seconds(*spans.of(track_ids), config.gap_tolerance, config.shot_gap_tolerance)
         rows.append({"person_id": person_id, "person_name": name, "seconds": seconds, "n_tracks": len(track_ids)})
     rows.sort(key=lambda r: -r["seconds"])
     table = pa.Table.from_pylist(rows, schema=tables.SCREENTIME)

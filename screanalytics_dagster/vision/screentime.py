@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
 GAP_TOLERANCE = 0.5  # seconds: a gap this short or shorter between a person's tracks counts as on screen
 SHOT_GAP_TOLERANCE = 3.0  # within one shot a person missed this long (turned away, out of focus) stayed on screen
@@ -38,3 +39,25 @@ def screen_seconds(
 ) -> float:
     """Total seconds covered by a person's tracks."""
     return float(sum(e - s for s, e in merge_intervals(starts, ends, shots, gap, shot_gap)))
+
+
+class TrackSpans:
+    """Start, end and shot of each track of an episode, by track id."""
+
+    COLUMNS = ["track_id", "start_ts", "end_ts", "shot_id"]
+
+    def __init__(self, tracks: pa.Table):
+        columns = (tracks.column(c).to_pylist() for c in self.COLUMNS)
+        self.span = {int(t): (s, e, shot) for t, s, e, shot in zip(*columns)}
+
+    def of(self, track_ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Starts, ends and shots of these tracks."""
+        return tuple(np.array([self.span[t][i] for t in track_ids]) for i in range(3))
+
+
+def person_tracks(groups: list[dict], tracks_of: dict[str, list[int]]) -> dict[str, tuple[str | None, list[int]]]:
+    """Person id -> (name, the tracks of all their clusters), from the rows of groups.parquet."""
+    people: dict[str, tuple[str | None, list[int]]] = {}
+    for row in groups:
+        people.setdefault(row["person_id"], (row["person_name"], []))[1].extend(tracks_of[row["cluster_id"]])
+    return people
