@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import urlsplit
 
-from dagster import DagsterInstance, DagsterRun
+from dagster import DagsterEventType, DagsterInstance, DagsterRun, EventLogEntry, RunsFilter
 from dagster_graphql import DagsterGraphQLClient
 
 from .episode import validate_episode_id
 from .jobs import job_name, run_tags
 
 LOCATION = "screanalytics_dagster.definitions"
+REPOSITORY = "__repository__"  # the repository Dagster makes of a Definitions; naming it saves the client a lookup query
 
 
 class RunClient:
@@ -18,6 +20,9 @@ class RunClient:
 
     def __init__(self, instance: DagsterInstance, webserver_url: str):
         self.instance = instance
+        # One read at a time: a long-running process holds one pooled connection (optimize_for_webserver), and
+        # concurrent reads would each open another, which costs more than waiting for it.
+        self.reads = threading.Lock()
         url = urlsplit(webserver_url)
         self.graphql = DagsterGraphQLClient(url.hostname or "127.0.0.1", port_number=url.port, use_https=url.scheme == "https")
 
@@ -28,12 +33,20 @@ class RunClient:
         return self.graphql.submit_job_execution(
             job_name(operation),
             repository_location_name=LOCATION,
+            repository_name=REPOSITORY,
             run_config=run_config or {},
             tags={"dagster/partition": ep_id, **run_tags(ep_id, operation), **(tags or {})},
         )
 
     def run(self, run_id: str) -> DagsterRun | None:
-        return self.instance.get_run_by_id(run_id)
+        # get_runs: get_run_by_id also reflects the runs table's columns, a second query on every call
+        with self.reads:
+            runs = self.instance.get_runs(RunsFilter(run_ids=[run_id]), limit=1)
+        return runs[0] if runs else None
+
+    def events(self, run_id: str, types: set[DagsterEventType]) -> list[EventLogEntry]:
+        with self.reads:
+            return self.instance.all_logs(run_id, of_type=types)
 
     def cancel(self, run_id: str) -> None:
         """Cancel a queued run, or terminate a running one; its running steps stop at their next progress check."""

@@ -21,6 +21,10 @@ from .errors import ApiError
 
 
 FINISHED_JOBS_KEPT = 10_000
+# Postgres connections held open as the Dagster webserver does (its defaults), not one opened per query.
+DB_STATEMENT_TIMEOUT_MS = 15_000
+DB_POOL_RECYCLE_S = 3600
+DB_POOL_MAX_OVERFLOW = 20
 
 
 @dataclass
@@ -58,10 +62,13 @@ class ApiContext:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ApiContext:
-        return cls(settings, local_instance(Path(settings.storage_root).resolve()))
+        instance = local_instance(Path(settings.storage_root).resolve())
+        instance.optimize_for_webserver(DB_STATEMENT_TIMEOUT_MS, DB_POOL_RECYCLE_S, DB_POOL_MAX_OVERFLOW)
+        return cls(settings, instance)
 
 
-def get_context(request: Request) -> ApiContext:
+async def get_context(request: Request) -> ApiContext:
+    # async: a sync dependency would cost every request a trip through the thread pool
     return request.app.state.context
 
 

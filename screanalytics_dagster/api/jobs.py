@@ -136,7 +136,7 @@ def run_result(ctx: ApiContext, run: DagsterRun) -> dict:
     """Counts from the run's materializations, or its error."""
     if run.status == DagsterRunStatus.CANCELED:
         return {"error": "cancelled"}
-    records = ctx.instance.all_logs(run.run_id, of_type={DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.STEP_FAILURE})
+    records = ctx.runs.events(run.run_id, {DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.STEP_FAILURE})
     failures = [r.dagster_event for r in records if r.dagster_event.is_step_failure]
     if run.status == DagsterRunStatus.FAILURE:
         return {"error": f"step {failures[0].step_key} failed: {step_error(failures[0])}" if failures else "run failed"}

@@ -6,6 +6,8 @@ import uuid
 
 from dagster import DagsterRun, RunsFilter
 from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from .. import jobs
 from ..context import Authorized, Context
@@ -29,8 +31,11 @@ def find_run(ctx: Context, job_id: str) -> DagsterRun:
 
 @router.get("/jobs/{job_id}", response_model=Job)
 @router.get("/celery_jobs/{job_id}", response_model=Job)
-def get_job(job_id: str, ctx: Context) -> dict:
-    return ctx.finished_jobs.get(job_id) or jobs.job_view(ctx, find_run(ctx, job_id))
+async def get_job(job_id: str, ctx: Context) -> dict | JSONResponse:
+    """A job's state and progress; a finished job's view is answered from memory, without leaving the event loop."""
+    if job_id in ctx.finished_jobs:
+        return JSONResponse(ctx.finished_jobs[job_id])
+    return await run_in_threadpool(lambda: jobs.job_view(ctx, find_run(ctx, job_id)))
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=Job, dependencies=Authorized)
