@@ -25,7 +25,7 @@ from screanalytics_dagster.pipeline import process_episode
 from screanalytics_dagster.resources import ArtifactStore
 from screanalytics_dagster.runs import RunClient
 from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database, wait_until
-from screanalytics_dagster.stack import running_stack
+from screanalytics_dagster.stack import code_server_env, running_stack
 
 FINISHED = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 
@@ -68,7 +68,7 @@ def main() -> None:
     video = cached_episode(args.seconds, seed=0).video_path
     base = Path(tempfile.mkdtemp(prefix="celery-overhead-", dir=OUT))
     with redis_server(base / "redis") as redis_url, postgres_server(base / "pg") as pg, scratch_database(pg, "screanalytics_bench") as db:
-        env = {"DAGSTER_HOME": str(base / "home"), "DATABASE_URL": db, "REDIS_URL": redis_url, "STORAGE_ROOT": str(base / "stack")}
+        env = {"DAGSTER_HOME": str(base / "home"), "DATABASE_URL": db, "REDIS_URL": redis_url, "STORAGE_ROOT": str(base / "stack"), **code_server_env(free_port())}
         instance = prepare_dagster_home(base / "home", db)
         port = free_port()
         with running_stack(env, base / "logs", port):

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings
 from .instance import prepare_dagster_home
 from .services import LOCAL_REDIS, START_TIMEOUT_S, free_port, redis_answers
 from .settings import settings
-from .stack import REPO, Processes, service_commands
+from .stack import REPO, Processes, code_server_env, service_commands, wait_for_code_server
 
 STOP_TIMEOUT_S = 20.0
 
@@ -28,6 +28,7 @@ class StackSettings(BaseSettings):
     api_port: int = 8000
     ui_port: int = 8501
     dagster_port: int = 3000
+    code_server_port: int = 4000
     worker_concurrency: int = 1
 
 
@@ -58,10 +59,14 @@ def up() -> dict[str, str]:
         "STORAGE_ROOT": str(Path(base.storage_root).resolve()),
         "DAGSTER_WEBSERVER_URL": f"http://127.0.0.1:{config.dagster_port}",
         "API_BASE": f"http://127.0.0.1:{config.api_port}",
+        **code_server_env(config.code_server_port),
     }
+    commands = service_commands("127.0.0.1", config.code_server_port, config.dagster_port, config.api_port, config.worker_concurrency, config.ui_port)
     try:
-        for name, command in service_commands("127.0.0.1", config.dagster_port, config.api_port, config.worker_concurrency, config.ui_port).items():
+        for name, command in commands.items():
             record(state, name, processes.start(name, command).pid)
+            if name == "code_server":  # the webserver and daemon load the definitions from it
+                wait_for_code_server(processes, config.code_server_port)
         processes.wait_for(f"http://127.0.0.1:{config.dagster_port}/server_info", "dagster-webserver", 180)
         processes.wait_for(f"http://127.0.0.1:{config.api_port}/healthz", "API", 120)
         processes.wait_for(f"http://127.0.0.1:{config.ui_port}/_stcore/health", "review UI", 120)
@@ -101,6 +106,7 @@ def urls(config: StackSettings, base, redis_url: str | None = None) -> dict[str,
         "review UI": f"http://127.0.0.1:{config.ui_port}",
         "API": f"http://127.0.0.1:{config.api_port} (docs: /docs)",
         "Dagster UI": f"http://127.0.0.1:{config.dagster_port}",
+        "Dagster code server": f"127.0.0.1:{config.code_server_port}",
         "STORAGE_ROOT": str(Path(base.storage_root).resolve()),
         "logs": str(Path(config.stack_dir) / "logs"),
     }

@@ -10,8 +10,7 @@ from dagster_graphql import DagsterGraphQLClient
 
 from .episode import validate_episode_id
 from .jobs import job_name, run_tags
-
-LOCATION = "screanalytics_dagster.definitions"
+from .stack import CODE_LOCATION
 REPOSITORY = "__repository__"  # the repository Dagster makes of a Definitions; naming it saves the client a lookup query
 
 
@@ -32,7 +31,7 @@ class RunClient:
         self.instance.add_dynamic_partitions("episodes", [ep_id])
         return self.graphql.submit_job_execution(
             job_name(operation),
-            repository_location_name=LOCATION,
+            repository_location_name=CODE_LOCATION,
             repository_name=REPOSITORY,
             run_config=run_config or {},
             tags={"dagster/partition": ep_id, **run_tags(ep_id, operation), **(tags or {})},

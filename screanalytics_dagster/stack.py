@@ -1,4 +1,4 @@
-"""The long-running processes of the system and the commands that start them: webserver, daemon, Celery worker, API, review UI."""
+"""The long-running processes of the system and the commands that start them: code server, webserver, daemon, Celery worker, API, review UI."""
 
 from __future__ import annotations
 
@@ -16,10 +16,30 @@ import requests
 from .services import wait_until
 
 REPO = Path(__file__).resolve().parents[1]  # every process starts here, so commands name files relative to it
-WORKSPACE = "workspace.yaml"
+WORKSPACE = "workspace.yaml"  # the code server at CODE_SERVER_HOST:CODE_SERVER_PORT
+CODE_LOCATION = "screanalytics_dagster.definitions"
 WORKER_CONFIG = "celery_worker.yaml"
 UI_APP = "screanalytics_dagster/ui/app.py"
 QUEUES = ("dagster", "vision")  # vision: the heavy steps (faces, embeddings), see their dagster-celery/queue tag
+
+
+def code_server_command(host: str, port: int) -> list[str]:
+    """The code server: serves the definitions to the webserver and daemon, and starts each run's process.
+
+    Runs start here rather than next to whichever daemon launched them, so any host that reaches this address
+    (the API's included) can terminate a run: its grpc_info tag names this host and port.
+    """
+    return ["dagster", "code-server", "start", "-m", CODE_LOCATION, "-h", host, "-p", str(port), "--location-name", CODE_LOCATION]
+
+
+def code_server_env(port: int, host: str = "127.0.0.1") -> dict[str, str]:
+    """The variables workspace.yaml reads to find the code server."""
+    return {"CODE_SERVER_HOST": host, "CODE_SERVER_PORT": str(port)}
+
+
+def wait_for_code_server(processes: Processes, port: int) -> None:
+    """Wait until the started code server serves the definitions on port."""
+    processes.wait_for(lambda: processes.logged("code_server", f"Started Dagster code proxy server for module {CODE_LOCATION} on port {port}"), "code server", 180)
 
 
 def webserver_command(host: str, port: int) -> list[str]:
@@ -54,9 +74,10 @@ def worker_command(name: str, concurrency: int, queues: tuple[str, ...] = QUEUES
     ]
 
 
-def service_commands(host: str, dagster_port: int, api_port: int, worker_concurrency: int, ui_port: int = 8501) -> dict[str, list[str]]:
-    """The command of each long-running service: what `make up` starts and render.yaml's start commands."""
+def service_commands(host: str, code_server_port: int, dagster_port: int, api_port: int, worker_concurrency: int, ui_port: int) -> dict[str, list[str]]:
+    """The command of each long-running service, the code server first: what `make up` starts and render.yaml's start commands."""
     return {
+        "code_server": code_server_command(host, code_server_port),
         "webserver": webserver_command(host, dagster_port),
         "daemon": daemon_command(),
         "worker": worker_command("worker1", worker_concurrency),
@@ -114,12 +135,14 @@ class Processes:
 
 @contextmanager
 def running_stack(env: dict[str, str], log_dir: Path, port: int, concurrency: int = 1) -> Iterator[Processes]:
-    """Daemon, webserver on 127.0.0.1:port and one Celery worker, started with env and stopped after the block.
+    """Code server, daemon, webserver on 127.0.0.1:port and one Celery worker, started with env and stopped after the block.
 
-    DAGSTER_HOME in env must be prepared first (instance.prepare_dagster_home).
+    DAGSTER_HOME in env must be prepared first (instance.prepare_dagster_home), and env must hold code_server_env.
     """
     processes = Processes(log_dir, env)
     try:
+        processes.start("code_server", code_server_command("127.0.0.1", int(env["CODE_SERVER_PORT"])))
+        wait_for_code_server(processes, int(env["CODE_SERVER_PORT"]))
         processes.start("daemon", daemon_command())
         processes.start("webserver", webserver_command("127.0.0.1", port))
         processes.start("worker", worker_command("local", concurrency))

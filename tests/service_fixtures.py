@@ -21,7 +21,7 @@ from screanalytics_dagster.pipeline import step_error
 from screanalytics_dagster.resources import S3ArtifactStore
 from screanalytics_dagster.runs import RunClient
 from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database, wait_until
-from screanalytics_dagster.stack import Processes, running_stack
+from screanalytics_dagster.stack import Processes, code_server_env, running_stack
 
 TEST_REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SESSION_CLAIM = "screenalytics:test_session"
@@ -143,7 +143,7 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, redis_url, postgres_url, s3_server) -> Iterator[Stack]:
-    """Webserver, daemon and one Celery worker (concurrency 1), as on several hosts: Postgres, Redis and S3."""
+    """Code server, webserver, daemon and one Celery worker (concurrency 1), as on several hosts: Postgres, Redis and S3."""
     base = tmp_path_factory.mktemp("stack")
     home, logs = base / "dagster_home", base / "logs"
     bucket = s3_server.new_bucket()
@@ -151,7 +151,7 @@ def stack(tmp_path_factory, redis_url, postgres_url, s3_server) -> Iterator[Stac
         "DAGSTER_HOME": str(home), "DATABASE_URL": postgres_url, "REDIS_URL": redis_url,
         "STORAGE_BACKEND": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": s3_server.endpoint_url,
         "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["aws_access_key_id"], "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["aws_secret_access_key"],
-        "AWS_DEFAULT_REGION": S3_CREDENTIALS["region_name"],
+        "AWS_DEFAULT_REGION": S3_CREDENTIALS["region_name"], **code_server_env(free_port()),
     }
     instance = prepare_dagster_home(home, postgres_url)
     port = free_port()

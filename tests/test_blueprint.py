@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from screanalytics_dagster.settings import Settings
-from screanalytics_dagster.stack import REPO, service_commands
+from screanalytics_dagster.stack import CODE_LOCATION, REPO, service_commands
 
 BLUEPRINT = yaml.safe_load((REPO / "render.yaml").read_text())
 SERVICES = {service["name"]: service for service in BLUEPRINT["services"]}
@@ -21,15 +21,16 @@ PORT = 10000  # Render's default $PORT for web services
 TEST_ENV = {"WORKER_CONCURRENCY": "1"}  # values for the variables the start commands use
 PREFIX = "screanalytics dagster-home"  # prepares $DAGSTER_HOME on the machine before each Dagster process
 COMMAND_KEYS = {  # service -> its entry in stack.service_commands
+    "screanalytics-code": "code_server",
     "screanalytics-api": "api",
     "screanalytics-dagster": "webserver",
     "screanalytics-daemon": "daemon",
     "screanalytics-worker": "worker",
     "screanalytics-ui": "ui",
 }
-DAGSTER_SERVICES = ["screanalytics-api", "screanalytics-dagster", "screanalytics-daemon", "screanalytics-worker"]
+DAGSTER_SERVICES = ["screanalytics-api", "screanalytics-code", "screanalytics-dagster", "screanalytics-daemon", "screanalytics-worker"]
 SETTINGS_VARS = {name.upper() for name in Settings.model_fields}
-EXTERNAL_VARS = {"DAGSTER_HOME", "PORT", "WORKER_CONCURRENCY", "API_BASE", "PYTHON_VERSION"}  # and AWS_*
+EXTERNAL_VARS = {"DAGSTER_HOME", "PORT", "WORKER_CONCURRENCY", "API_BASE", "PYTHON_VERSION", "CODE_SERVER_HOST", "CODE_SERVER_PORT"}  # and AWS_*
 SECRETS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
 VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
@@ -89,7 +90,7 @@ def test_start_command_is_the_command_of_stack_service_commands(name):
     argv = shlex.split(substitute(parts[-1], TEST_ENV))
     if missing := missing_modules(argv):
         pytest.skip(f"{name}: {', '.join(missing)} is not in the repo yet, so its command cannot be checked")
-    expected = service_commands(host="0.0.0.0", dagster_port=PORT, api_port=PORT, worker_concurrency=1, ui_port=PORT)
+    expected = service_commands(host="0.0.0.0", code_server_port=PORT, dagster_port=PORT, api_port=PORT, worker_concurrency=1, ui_port=PORT)
     key = COMMAND_KEYS.get(name)
     assert key in expected, f"{name} runs {argv}, but stack.service_commands has no entry {key!r} for it"
     assert argv == expected[key], (
@@ -102,7 +103,7 @@ def test_start_command_is_the_command_of_stack_service_commands(name):
 
 def test_every_service_of_the_local_stack_is_in_the_blueprint():
     assert set(COMMAND_KEYS) <= set(with_start_command())
-    assert set(COMMAND_KEYS.values()) == set(service_commands("0.0.0.0", PORT, PORT, 1, PORT))
+    assert set(COMMAND_KEYS.values()) == set(service_commands("0.0.0.0", PORT, PORT, PORT, 1, PORT))
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -149,6 +150,10 @@ def test_wiring_names_what_the_file_defines():
     [
         ("screanalytics-api", "DAGSTER_WEBSERVER_URL", "screanalytics-dagster", "hostport"),
         ("screanalytics-ui", "API_BASE", "screanalytics-api", "hostport"),
+        ("screanalytics-dagster", "CODE_SERVER_HOST", "screanalytics-code", "host"),
+        ("screanalytics-dagster", "CODE_SERVER_PORT", "screanalytics-code", "port"),
+        ("screanalytics-daemon", "CODE_SERVER_HOST", "screanalytics-code", "host"),
+        ("screanalytics-daemon", "CODE_SERVER_PORT", "screanalytics-code", "port"),
     ],
 )
 def test_private_network_addresses(service, variable, target, prop):
@@ -173,6 +178,12 @@ def test_secrets_are_never_in_the_file():
 @pytest.mark.parametrize(("field", "value"), [("type", "keyvalue"), ("maxmemoryPolicy", "noeviction"), ("ipAllowList", [])])
 def test_key_value_is_a_queue_on_the_private_network(field, value):
     assert SERVICES["screanalytics-redis"][field] == value
+
+
+def test_the_code_server_is_private_and_named_by_the_workspace():
+    assert SERVICES["screanalytics-code"]["type"] == "pserv"
+    grpc_server = yaml.safe_load((REPO / "workspace.yaml").read_text())["load_from"][0]["grpc_server"]
+    assert grpc_server == {"host": {"env": "CODE_SERVER_HOST"}, "port": {"env": "CODE_SERVER_PORT"}, "location_name": CODE_LOCATION}
 
 
 def test_health_checks():

@@ -1,5 +1,6 @@
 """The distributed path: steps on a Celery worker over Redis, the instance in Postgres, artifacts in S3."""
 
+import json
 import os
 import subprocess
 import sys
@@ -56,6 +57,9 @@ def test_cancel_stops_a_running_step_within_10_seconds_and_keeps_the_last_artifa
     assert time.monotonic() - cancelled_at < 10
     assert any(step == "faces" and "stopped at frame" in m for step, m in stack.messages(run_id))
     assert stack.objects(EPISODE_PREFIX) == before
+    # The run's process lives on the code server, which any host reaches at its address (not a local socket).
+    grpc_info = json.loads(stack.client.run(run_id).tags[".dagster/grpc_info"])
+    assert (grpc_info.get("host"), grpc_info.get("port"), grpc_info.get("socket")) == ("127.0.0.1", int(stack.env["CODE_SERVER_PORT"]), None)
 
 
 def test_max_runtime_fails_the_run_and_stops_its_step(stack, celery_processed):

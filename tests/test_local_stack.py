@@ -23,6 +23,7 @@ def stack_env(tmp_path, redis_databases):
         "API_PORT": str(free_port()),
         "DAGSTER_PORT": str(free_port()),
         "UI_PORT": str(free_port()),
+        "CODE_SERVER_PORT": str(free_port()),
         "REDIS_URL": redis_databases(),  # not the stack fixture's: its worker would take these steps
     }
 
@@ -41,7 +42,7 @@ def test_make_up_processes_the_demo_episode_and_make_down_stops_everything(stack
         assert f"review UI: http://127.0.0.1:{stack_env['UI_PORT']}" in started
         assert "already running" in make("up", stack_env)
         running = {line.split(":")[0]: int(line.rsplit("pid ", 1)[1].rstrip(")")) for line in make("status", stack_env).splitlines()}
-        assert set(running) == {"webserver", "daemon", "worker", "api", "ui"}
+        assert set(running) == {"code_server", "webserver", "daemon", "worker", "api", "ui"}
         family = [p for pid in running.values() for p in (psutil.Process(pid), *psutil.Process(pid).children(recursive=True))]
 
         videos = os.path.join(stack_env["STORAGE_ROOT"], "videos")
