@@ -34,7 +34,7 @@ from dagster import DagsterRun, DagsterRunStatus
 from screanalytics_dagster.instance import prepare_dagster_home
 from screanalytics_dagster.jobs import run_tags
 from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database
-from screanalytics_dagster.stack import Processes, api_command, code_server_command, code_server_env, wait_for_code_server, webserver_command
+from screanalytics_dagster.stack import Processes, api_command, code_server_env, start_code_server, webserver_command
 
 TARGETS = {"status, polling every 0.2 s": "  (target p99 < 30 ms)", "status, back to back": "  (stress: no target)"}
 STATUSES = [DagsterRunStatus.SUCCESS] * 8 + [DagsterRunStatus.FAILURE, DagsterRunStatus.STARTED]
@@ -110,8 +110,7 @@ def main() -> None:
                "DAGSTER_WEBSERVER_URL": f"http://127.0.0.1:{dagster_port}", "LOG_FORMAT": "json", **code_server_env(code_port)}
         processes = Processes(base / "logs", env)
         try:
-            processes.start("code_server", code_server_command("127.0.0.1", code_port))
-            wait_for_code_server(processes, code_port)
+            start_code_server(processes, code_port)
             processes.start("webserver", webserver_command("127.0.0.1", dagster_port))
             processes.start("api", api_command("127.0.0.1", api_port))
             api = f"http://127.0.0.1:{api_port}"

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings
 from .instance import prepare_dagster_home
 from .services import LOCAL_REDIS, START_TIMEOUT_S, free_port, redis_answers
 from .settings import settings
-from .stack import REPO, Processes, code_server_env, service_commands, wait_for_code_server
+from .stack import REPO, Processes, code_server_env, service_commands, start_code_server
 
 STOP_TIMEOUT_S = 20.0
 
@@ -63,10 +63,10 @@ def up() -> dict[str, str]:
     }
     commands = service_commands("127.0.0.1", config.code_server_port, config.dagster_port, config.api_port, config.worker_concurrency, config.ui_port)
     try:
+        record(state, "code_server", start_code_server(processes, config.code_server_port).pid)
         for name, command in commands.items():
-            record(state, name, processes.start(name, command).pid)
-            if name == "code_server":  # the webserver and daemon load the definitions from it
-                wait_for_code_server(processes, config.code_server_port)
+            if name != "code_server":
+                record(state, name, processes.start(name, command).pid)
         processes.wait_for(f"http://127.0.0.1:{config.dagster_port}/server_info", "dagster-webserver", 180)
         processes.wait_for(f"http://127.0.0.1:{config.api_port}/healthz", "API", 120)
         processes.wait_for(f"http://127.0.0.1:{config.ui_port}/_stcore/health", "review UI", 120)
@@ -74,6 +74,7 @@ def up() -> dict[str, str]:
         instance = DagsterInstance.from_config(str(home))
         processes.wait_for(lambda: bool(instance.get_daemon_heartbeats()), "dagster-daemon", 180)
     except (TimeoutError, RuntimeError) as exc:
+        processes.stop()  # what it started, recorded or not
         down()
         raise StackError(f"{exc}\nlogs: {state / 'logs'}") from exc
     return urls(config, base, redis_url)

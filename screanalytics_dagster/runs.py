@@ -11,6 +11,7 @@ from dagster_graphql import DagsterGraphQLClient
 from .episode import validate_episode_id
 from .jobs import job_name, run_tags
 from .stack import CODE_LOCATION
+
 REPOSITORY = "__repository__"  # the repository Dagster makes of a Definitions; naming it saves the client a lookup query
 
 

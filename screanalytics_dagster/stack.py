@@ -32,14 +32,16 @@ def code_server_command(host: str, port: int) -> list[str]:
     return ["dagster", "code-server", "start", "-m", CODE_LOCATION, "-h", host, "-p", str(port), "--location-name", CODE_LOCATION]
 
 
-def code_server_env(port: int, host: str = "127.0.0.1") -> dict[str, str]:
-    """The variables workspace.yaml reads to find the code server."""
-    return {"CODE_SERVER_HOST": host, "CODE_SERVER_PORT": str(port)}
+def code_server_env(port: int) -> dict[str, str]:
+    """The variables workspace.yaml reads to find the code server on 127.0.0.1:port."""
+    return {"CODE_SERVER_HOST": "127.0.0.1", "CODE_SERVER_PORT": str(port)}
 
 
-def wait_for_code_server(processes: Processes, port: int) -> None:
-    """Wait until the started code server serves the definitions on port."""
+def start_code_server(processes: Processes, port: int) -> subprocess.Popen:
+    """Start the code server on 127.0.0.1:port and wait until it serves the definitions (the webserver and daemon load them)."""
+    process = processes.start("code_server", code_server_command("127.0.0.1", port))
     processes.wait_for(lambda: processes.logged("code_server", f"Started Dagster code proxy server for module {CODE_LOCATION} on port {port}"), "code server", 180)
+    return process
 
 
 def webserver_command(host: str, port: int) -> list[str]:
@@ -141,8 +143,7 @@ def running_stack(env: dict[str, str], log_dir: Path, port: int, concurrency: in
     """
     processes = Processes(log_dir, env)
     try:
-        processes.start("code_server", code_server_command("127.0.0.1", int(env["CODE_SERVER_PORT"])))
-        wait_for_code_server(processes, int(env["CODE_SERVER_PORT"]))
+        start_code_server(processes, int(env["CODE_SERVER_PORT"]))
         processes.start("daemon", daemon_command())
         processes.start("webserver", webserver_command("127.0.0.1", port))
         processes.start("worker", worker_command("local", concurrency))
