@@ -95,10 +95,12 @@ class Processes:
     log_dir: Path
     env: dict[str, str]
     started: dict[str, subprocess.Popen] = field(default_factory=dict)
+    log_starts: dict[str, int] = field(default_factory=dict)  # where each process's lines begin in its (appended) log
 
     def start(self, name: str, command: list[str]) -> subprocess.Popen:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps writing to it
+        self.log_starts[name] = (self.log_dir / f"{name}.log").stat().st_size
         bin_dir = str(Path(sys.executable).parent)
         env = {**os.environ, **self.env, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -118,8 +120,10 @@ class Processes:
         wait_until(lambda: self.check() or holds(), what, timeout_s)
 
     def logged(self, name: str, text: str) -> bool:
-        """Whether a started process has written text to its log."""
-        return text in (self.log_dir / f"{name}.log").read_text(errors="replace")
+        """Whether a started process has written text to its log since it started (not an earlier run's lines)."""
+        with open(self.log_dir / f"{name}.log", "rb") as log:
+            log.seek(self.log_starts.get(name, 0))
+            return text.encode() in log.read()
 
     def stop(self, timeout_s: float = 20.0) -> None:
         """SIGTERM each process group, SIGKILL what is still there after timeout_s."""

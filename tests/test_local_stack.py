@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import sys
 import time
 
 import psutil
@@ -9,7 +10,7 @@ import pytest
 import requests
 
 from screanalytics_dagster.services import free_port
-from screanalytics_dagster.stack import REPO
+from screanalytics_dagster.stack import REPO, Processes
 
 DEMO = "demo-s01e01"
 
@@ -62,3 +63,14 @@ def test_make_up_processes_the_demo_episode_and_make_down_stops_everything(stack
     assert "not running" in make("status", stack_env)
     gone, still = psutil.wait_procs(family, timeout=10)
     assert not still, [p.cmdline() for p in still]
+
+
+def test_readiness_reads_only_the_lines_of_the_process_started_now(tmp_path):
+    (tmp_path / "part.log").write_text("ready.\n")  # left by an earlier start
+    processes = Processes(tmp_path, {})
+    try:
+        processes.start("part", [sys.executable, "-c", "import time; time.sleep(0.5); print('ready.', flush=True); time.sleep(30)"])
+        assert not processes.logged("part", "ready.")
+        processes.wait_for(lambda: processes.logged("part", "ready."), "part", 30)
+    finally:
+        processes.stop()
