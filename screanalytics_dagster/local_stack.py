@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import socket
@@ -16,7 +15,7 @@ from pydantic_settings import BaseSettings
 from .instance import prepare_dagster_home
 from .services import LOCAL_REDIS, START_TIMEOUT_S, free_port, redis_answers
 from .settings import settings
-from .stack import REPO, Processes, code_server_env, service_commands, start_code_server
+from .stack import REPO, Processes, code_server_env, service_commands, signal_group, start_code_server
 
 STOP_TIMEOUT_S = 20.0
 
@@ -85,12 +84,12 @@ def down() -> list[str]:
     state = Path(StackSettings().stack_dir)
     stopped = []
     for name, process in alive(state).items():
-        _signal(process, signal.SIGTERM)
+        signal_group(process.pid, signal.SIGTERM)
         try:
             process.wait(STOP_TIMEOUT_S)
         except psutil.TimeoutExpired:
-            _signal(process, signal.SIGKILL)
-        _signal(process, signal.SIGKILL)  # children that outlived their parent
+            signal_group(process.pid, signal.SIGKILL)
+        signal_group(process.pid, signal.SIGKILL)  # children that outlived their parent
         stopped.append(name)
     for pid_file in (state / "pids").glob("*.json"):
         pid_file.unlink()
@@ -153,13 +152,6 @@ def alive(state: Path) -> dict[str, psutil.Process]:
         except psutil.NoSuchProcess:
             pass
     return found
-
-
-def _signal(process: psutil.Process, sig: int) -> None:
-    try:
-        os.killpg(process.pid, sig)  # each part leads its own session and process group
-    except ProcessLookupError:
-        pass
 
 
 def _port_free(port: int) -> bool:

@@ -128,14 +128,14 @@ class Processes:
     def stop(self, timeout_s: float = 20.0) -> None:
         """SIGTERM each process group, SIGKILL what is still there after timeout_s."""
         for process in self.started.values():
-            _signal_group(process, signal.SIGTERM)
+            signal_group(process.pid, signal.SIGTERM)
         for process in self.started.values():
             try:
                 process.wait(timeout_s)
             except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
+                signal_group(process.pid, signal.SIGKILL)
                 process.wait()
-            _signal_group(process, signal.SIGKILL)  # children that outlived their parent
+            signal_group(process.pid, signal.SIGKILL)  # children that outlived their parent
         self.started.clear()
 
 
@@ -178,8 +178,9 @@ def answers(url: str) -> bool:
         return False
 
 
-def _signal_group(process: subprocess.Popen, sig: int) -> None:
+def signal_group(pid: int, sig: int) -> None:
+    """Signal the process group pid leads (every service is started in a session of its own); gone is fine."""
     try:
-        os.killpg(process.pid, sig)
+        os.killpg(pid, sig)
     except ProcessLookupError:
         pass

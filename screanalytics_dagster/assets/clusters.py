@@ -47,7 +47,7 @@ def clusters(context: AssetExecutionContext, config: ClustersConfig, store: Base
         schema=tables.CLUSTERS,
     )
     store.write_table(episode_key(ep_id, "clusters.parquet"), table)
-    write_thumbnails(store, ep_id, table.column("cluster_id").to_pylist(), groups, track_table.face_ids)
+    write_thumbnails(store, ep_id, table.column("cluster_id").to_pylist(), thumbnail_faces(groups, track_table.face_ids, track_table.score_of))
     sizes = np.array([len(g) for g in groups])
     faces_per_cluster = table.column("n_faces").to_numpy()
     singleton = float(np.mean(sizes == 1)) if len(sizes) else 0.0
@@ -68,11 +68,8 @@ def clusters(context: AssetExecutionContext, config: ClustersConfig, store: Base
     )
 
 
-def write_thumbnails(store: BaseArtifactStore, ep_id: str, cluster_ids: list[str], groups: list[np.ndarray], track_faces: list[np.ndarray]) -> None:
-    """`thumbnails.parquet`: a few aligned face crops per cluster, for reviewers (read by the API)."""
-    faces = store.read_table(episode_key(ep_id, "faces.parquet"), columns=["face_id", "score"])
-    score_of = dict(zip(faces.column("face_id").to_pylist(), faces.column("score").to_pylist()))
-    picks = thumbnail_faces(groups, track_faces, score_of)
+def write_thumbnails(store: BaseArtifactStore, ep_id: str, cluster_ids: list[str], picks: list[list[int]]) -> None:
+    """`thumbnails.parquet`: the crops of each cluster's picked faces, for reviewers (read by the API)."""
     slot = {face: (cid, rank) for cid, faces_of in zip(cluster_ids, picks) for rank, face in enumerate(faces_of)}
     rows = []
     for batch in store.iter_batches(episode_key(ep_id, "crops.parquet"), batch_size=4096):

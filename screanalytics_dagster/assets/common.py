@@ -66,6 +66,7 @@ class TrackTable:
     sums: np.ndarray  # (T,512) sum of the distinct embeddings each track is known by (its clear ones when it has any)
     counts: np.ndarray  # (T,) embeddings in each sum
     conflicts: np.ndarray  # (T,T) tracks known by faces in the same frame
+    score_of: dict[int, float]  # face id -> detection score, for every face of the episode
 
 
 def load_embeddings(store: BaseArtifactStore, ep_id: str) -> tuple[np.ndarray, dict[int, int], np.ndarray]:
@@ -79,8 +80,9 @@ def load_embeddings(store: BaseArtifactStore, ep_id: str) -> tuple[np.ndarray, d
 def load_tracks(store: BaseArtifactStore, ep_id: str) -> TrackTable:
     """The episode's tracks, their appearance sums and which tracks co-occur."""
     tracks = store.read_table(episode_key(ep_id, "tracks.parquet"))
-    faces = store.read_table(episode_key(ep_id, "faces.parquet"), columns=["face_id", "frame_idx"])
-    frame_of = dict(zip(faces.column("face_id").to_pylist(), faces.column("frame_idx").to_pylist()))
+    faces = store.read_table(episode_key(ep_id, "faces.parquet"), columns=["face_id", "frame_idx", "score"])
+    all_faces = faces.column("face_id").to_pylist()
+    frame_of = dict(zip(all_faces, faces.column("frame_idx").to_pylist()))
     matrix, row_of, clear = load_embeddings(store, ep_id)
     face_ids = [np.asarray(f, np.int64) for f in tracks.column("face_ids").to_pylist()]
     sums = np.zeros((len(face_ids), matrix.shape[1]), np.float64)
@@ -103,4 +105,5 @@ def load_tracks(store: BaseArtifactStore, ep_id: str) -> TrackTable:
         sums=sums,
         counts=counts,
         conflicts=co_occurrence(frames, len(face_ids)),
+        score_of=dict(zip(all_faces, faces.column("score").to_pylist())),
     )
