@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench up down status clean
+.PHONY: install demo test test-fast lint bench up down status clean
 
 install: $(STAMP)
 
@@ -17,9 +17,17 @@ $(STAMP): pyproject.toml scripts/install.sh
 demo: install
 	$(BIN)/screanalytics demo
 
-test: install
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
 	sh scripts/install_browser.sh
 	$(BIN)/python -m pytest
+
+# The unit tier: no episode is processed and no stack is started (under 30 s).
+test-fast: install
+	$(BIN)/python -m pytest -m unit
 
 bench: install
 	$(BIN)/python bench/throughput.py

@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from screanalytics_dagster.sample_episode import DEFAULT_PRESET, SAMPLE_VERSION, SampleEpisode, build_sample_episode
+from screanalytics_dagster.samples.episode import DEFAULT_PRESET, SAMPLE_VERSION, SampleEpisode, build_sample_episode
 
 OUT = Path(__file__).resolve().parent / "out"
 EPISODE_ID = "bench-s01e01"

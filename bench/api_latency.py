@@ -31,10 +31,11 @@ import requests
 from _episodes import OUT
 from dagster import DagsterRun, DagsterRunStatus
 
-from screanalytics_dagster.instance import prepare_dagster_home
-from screanalytics_dagster.jobs import run_tags
-from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database
-from screanalytics_dagster.stack import Processes, api_command, code_server_env, start_code_server, webserver_command
+from screanalytics_dagster.deploy.commands import api_command, code_server_env, webserver_command
+from screanalytics_dagster.deploy.processes import Processes, free_port, start_code_server
+from screanalytics_dagster.orchestration.instance import prepare_dagster_home
+from screanalytics_dagster.orchestration.operations import run_tags
+from screanalytics_dagster.testing.services import postgres_server, redis_server, scratch_database
 
 TARGETS = {"status, polling every 0.2 s": "  (target p99 < 30 ms)", "status, back to back": "  (stress: no target)"}
 STATUSES = [DagsterRunStatus.SUCCESS] * 8 + [DagsterRunStatus.FAILURE, DagsterRunStatus.STARTED]
@@ -140,7 +141,8 @@ def main() -> None:
           f"API's own time p50 {statistics.median(launched_api):.0f} ms")
     for name, (clients, seconds, latencies, firsts, own) in phases.items():
         print(f"{name:<28} ({clients} clients, {len(latencies) / seconds:.0f} req/s): p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 99):.1f} ms{TARGETS.get(name, '')}; "
-              f"first request of each client: median {statistics.median(firsts):.0f} ms, max {max(firsts):.0f} ms; API's own time p50 {statistics.median(own):.1f} ms, p99 {percentile(own, 99):.1f} ms")
+              f"first request of each client: median {statistics.median(firsts):.0f} ms, max {max(firsts):.0f} ms; "
+              f"API's own time p50 {statistics.median(own):.1f} ms, p99 {percentile(own, 99):.1f} ms")
 
 
 if __name__ == "__main__":

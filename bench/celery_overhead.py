@@ -20,12 +20,14 @@ from pathlib import Path
 from _episodes import EPISODE_ID, OUT, cached_episode
 from dagster import DagsterInstance, DagsterRunStatus
 
-from screanalytics_dagster.instance import prepare_dagster_home
-from screanalytics_dagster.pipeline import process_episode
+from screanalytics_dagster.deploy.commands import code_server_env
+from screanalytics_dagster.deploy.processes import free_port, wait_until
+from screanalytics_dagster.orchestration.in_process import process_episode
+from screanalytics_dagster.orchestration.instance import prepare_dagster_home
+from screanalytics_dagster.orchestration.run_client import RunClient
 from screanalytics_dagster.resources import ArtifactStore
-from screanalytics_dagster.runs import RunClient
-from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database, wait_until
-from screanalytics_dagster.stack import code_server_env, running_stack
+from screanalytics_dagster.testing.services import postgres_server, redis_server, scratch_database
+from screanalytics_dagster.testing.stack import running_stack
 
 FINISHED = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 

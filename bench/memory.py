@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 from _episodes import EPISODE_ID, OUT, cached_episode
-from screanalytics_dagster.sample_episode import DEFAULT_PRESET
+
+from screanalytics_dagster.samples.episode import DEFAULT_PRESET
 
 STAGES = ("faces", "embeddings", "tracks", "clusters", "groups", "screentime")
 CLI = Path(sys.executable).with_name("screanalytics")

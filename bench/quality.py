@@ -14,12 +14,12 @@ import time
 import warnings
 from pathlib import Path
 
+from _episodes import EPISODE_ID, OUT, cached_episode
 from dagster import DagsterInstance
 
-from _episodes import EPISODE_ID, OUT, cached_episode
-from screanalytics_dagster.evaluation import Evaluation, evaluate
-from screanalytics_dagster.pipeline import process_episode
+from screanalytics_dagster.orchestration.in_process import process_episode
 from screanalytics_dagster.resources import ArtifactStore
+from screanalytics_dagster.samples.evaluation import Evaluation, evaluate
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # insightface's face_align on new scikit-image
 DEFAULTS = {"seeds": [0, 1, 2], "seconds": 120.0}

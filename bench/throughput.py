@@ -23,12 +23,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from _episodes import EPISODE_ID, OUT, cached_episode
 from dagster import AssetKey, DagsterInstance
 
-from _episodes import EPISODE_ID, OUT, cached_episode
-from screanalytics_dagster.evaluation import evaluate
-from screanalytics_dagster.pipeline import process_episode
+from screanalytics_dagster.orchestration.in_process import process_episode
 from screanalytics_dagster.resources import ArtifactStore
+from screanalytics_dagster.samples.evaluation import evaluate
 from screanalytics_dagster.vision.faces import DEFAULT_PACK, default_model_dir
 from screanalytics_dagster.vision.metrics import bcubed_f1, match_faces_to_truth
 
@@ -86,7 +86,7 @@ def run_plain(app, episode, sample_fps: float) -> dict:
         index += 1
     cap.release()
     detect_embed = time.perf_counter() - started
-    truth = match_faces_to_truth(faces, episode)
+    truth = match_faces_to_truth(faces, episode.truth_at)
     sweep = {}
     for d in DISTANCES:
         labels, took = cluster(np.array(vectors), d)

@@ -24,10 +24,12 @@ import requests
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from screanalytics_dagster.resources import ArtifactStore, episode_key, facebank_key
-from screanalytics_dagster.services import free_port
-from screanalytics_dagster.stack import api_command, running_service
-from screanalytics_dagster.ui.shell import page_script
+from screanalytics_dagster.deploy.commands import api_command
+from screanalytics_dagster.deploy.processes import free_port
+from screanalytics_dagster.resources import ArtifactStore
+from screanalytics_dagster.resources.artifacts import BY_NAME, exemplars_key
+from screanalytics_dagster.testing.stack import running_service
+from screanalytics_dagster.testing.ui_pages import page_script
 from screanalytics_dagster.vision import tables
 
 EPISODE = "benchui-s01e01"
@@ -74,7 +76,7 @@ def synthetic_root(root: Path, n_clusters: int, seed: int = 0) -> None:
         ("thumbnails.parquet", thumb_rows, tables.THUMBNAILS),
         ("screentime.parquet", sorted(people.values(), key=lambda p: -p["seconds"]), tables.SCREENTIME),
     ):
-        store.write_table(episode_key(EPISODE, name), pa.Table.from_pylist(rows, schema=schema))
+        store.write_table(BY_NAME[name].key(EPISODE), pa.Table.from_pylist(rows, schema=schema))
     named = [p for p in people.values() if p["person_name"]]
     embeddings = rng.standard_normal((len(named), tables.EMBED_DIM)).astype(np.float32)
     bank = pa.table({
@@ -82,7 +84,7 @@ def synthetic_root(root: Path, n_clusters: int, seed: int = 0) -> None:
         "embedding": tables.embedding_column(embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)),
         "episode": [EPISODE] * len(named),
     }, schema=tables.FACEBANK)
-    store.write_table(facebank_key(EPISODE.rsplit("-", 1)[0]), bank)
+    store.write_table(exemplars_key(EPISODE.rsplit("-", 1)[0], EPISODE), bank)
 
 
 def render(page: str) -> tuple[float, float]:

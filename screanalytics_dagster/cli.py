@@ -7,16 +7,18 @@ import sys
 import threading
 import uuid
 from pathlib import Path
+from typing import NoReturn
 
 import click
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .episode import EpisodeIdError, validate_episode_id
-from .instance import prepare_dagster_home
-from .resources import S3_ERRORS, BaseArtifactStore, progress_key
-from .settings import SettingsError, artifact_store, settings
+from .ids import EpisodeIdError, validate_episode_id
+from .orchestration.instance import prepare_dagster_home
+from .resources import S3_ERRORS, BaseArtifactStore, artifact_store
+from .resources.artifacts import episode_folder, progress_key
+from .settings import SettingsError, settings
 from .vision.faces import ModelPackError, find_model_pack
 from .vision.video import SAMPLE_FPS, VideoError, probe
 
@@ -26,7 +28,7 @@ DEMO_SECONDS = 60.0
 console = Console()
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """One clear line on stderr and a non-zero exit."""
     Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
     sys.exit(2)
@@ -53,8 +55,8 @@ def process(video: Path, ep_id: str, storage: Path | None, fps: float, models: P
 @click.option("--seconds", type=float, default=DEMO_SECONDS, show_default=True, help="Length of the sample episode.")
 def demo(storage: Path | None, seconds: float) -> None:
     """Build a sample episode from photos shipped with the models, process it, score it against its truth."""
-    from .evaluation import evaluate
-    from .sample_episode import load_or_build_sample
+    from .samples.episode import load_or_build_sample
+    from .samples.evaluation import evaluate
 
     root = Path(storage or settings().storage_root).resolve()
     video = root / "samples" / f"{DEMO_EPISODE}.mp4"
@@ -81,7 +83,7 @@ def dagster_home() -> None:
 @main.command()
 def up() -> None:
     """Start the whole system on this machine in the background (make up); print its URLs."""
-    from . import local_stack
+    from .deploy import local_stack
 
     try:
         found = local_stack.up()
@@ -94,7 +96,7 @@ def up() -> None:
 @main.command()
 def down() -> None:
     """Stop what `up` started, by PID (make down)."""
-    from . import local_stack
+    from .deploy import local_stack
 
     stopped = local_stack.down()
     console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
@@ -103,7 +105,7 @@ def down() -> None:
 @main.command()
 def status() -> None:
     """Say which parts of the local stack run (make status)."""
-    from . import local_stack
+    from .deploy import local_stack
 
     running = local_stack.status()
     if not running:
@@ -126,8 +128,7 @@ def run(video: Path, ep_id: str, storage: Path | None, fps: float, models: Path 
         video_key = store.put_video(ep_id, video)
     except (SettingsError, EpisodeIdError, VideoError, ModelPackError, ValueError, OSError, *S3_ERRORS) as exc:
         fail(str(exc))
-    # Imported after the settings check: importing it builds the Definitions, which would fail on bad settings with a traceback.
-    from .pipeline import PipelineError, process_episode
+    from .orchestration.in_process import PipelineError, process_episode  # imports Dagster's whole graph: only when needed
 
     run_id = str(uuid.uuid4())
     done = threading.Event()
@@ -142,7 +143,7 @@ def run(video: Path, ep_id: str, storage: Path | None, fps: float, models: Path 
     done.set()
     watcher.join()
     print_screentime(table, ep_id)
-    console.print(f"video: {store.location(video_key)}\nartifacts: {store.location(f'episodes/{ep_id}')}")
+    console.print(f"video: {store.location(video_key)}\nartifacts: {store.location(episode_folder(ep_id))}")
     return store
 
 
@@ -160,7 +161,8 @@ def show_progress(store: BaseArtifactStore, run_id: str, done: threading.Event) 
 def print_screentime(table, ep_id: str) -> None:
     """The screen-time table of an episode."""
     view = Table(title=f"screen time: {ep_id}")
-    for column, justify in (("person", "left"), ("name", "left"), ("seconds", "right"), ("tracks", "right")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (("person", "left"), ("name", "left"), ("seconds", "right"), ("tracks", "right"))
+    for column, justify in columns:
         view.add_column(column, justify=justify)
     for row in table.to_pylist():
         view.add_row(row["person_id"], row["person_name"] or "-", f"{row['seconds']:.1f}", str(row["n_tracks"]))

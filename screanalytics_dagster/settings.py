@@ -1,15 +1,11 @@
-"""Process settings from the environment (DESIGN.md section 7), and the artifact store they choose."""
+"""Process settings from the environment (DESIGN.md section 7)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
-from dagster_aws.s3 import S3Resource
 from pydantic import field_validator
 from pydantic_settings import BaseSettings
-
-from .resources import ArtifactStore, BaseArtifactStore, S3ArtifactStore
 
 
 class SettingsError(ValueError):
@@ -44,13 +40,3 @@ class Settings(BaseSettings):
 def settings() -> Settings:
     """The settings of this process, read from the environment now."""
     return Settings()
-
-
-def artifact_store(storage_root: str | None = None) -> BaseArtifactStore:
-    """The store STORAGE_BACKEND chooses: local under storage_root (default STORAGE_ROOT), or the S3_BUCKET."""
-    config = settings()
-    if config.storage_backend == "local":
-        return ArtifactStore(root=str(Path(storage_root or config.storage_root).resolve()))
-    if not config.s3_bucket:
-        raise SettingsError("STORAGE_BACKEND=s3 needs S3_BUCKET, the bucket for the artifacts")
-    return S3ArtifactStore(bucket=config.s3_bucket, prefix=config.s3_prefix, s3=S3Resource(endpoint_url=config.s3_endpoint_url))

@@ -9,11 +9,20 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance
 
-from screanalytics_dagster.pipeline import process_episode
+from screanalytics_dagster.orchestration.in_process import process_episode
 from screanalytics_dagster.resources import ArtifactStore
-from screanalytics_dagster.sample_episode import SampleEpisode, load_or_build_sample
+from screanalytics_dagster.samples.episode import SampleEpisode, load_or_build_sample
 
 pytest_plugins = ["service_fixtures", "ui_fixtures"]
+
+TIERS = ("unit", "pipeline", "stack", "browser")  # the markers of pyproject.toml
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test belongs to one tier, so `make test-fast` (-m unit) never misses a new module by accident."""
+    untiered = [item.nodeid for item in items if not any(item.get_closest_marker(tier) for tier in TIERS)]
+    if untiered:
+        raise pytest.UsageError(f"tests without a tier marker ({', '.join(TIERS)}): {', '.join(untiered[:5])}")
 
 TEST_EPISODE = "testshow-s01e01"
 TEST_SECONDS = 60.0

@@ -16,12 +16,14 @@ from dagster import DagsterInstance, DagsterRunStatus
 from dagster_aws.s3 import S3Resource
 from sqlalchemy.engine import make_url
 
-from screanalytics_dagster.instance import prepare_dagster_home
-from screanalytics_dagster.pipeline import step_error
+from screanalytics_dagster.deploy.commands import code_server_env
+from screanalytics_dagster.deploy.processes import Processes, free_port, wait_until
+from screanalytics_dagster.orchestration.in_process import step_error
+from screanalytics_dagster.orchestration.instance import prepare_dagster_home
+from screanalytics_dagster.orchestration.run_client import RunClient
 from screanalytics_dagster.resources import S3ArtifactStore
-from screanalytics_dagster.runs import RunClient
-from screanalytics_dagster.services import free_port, postgres_server, redis_server, scratch_database, wait_until
-from screanalytics_dagster.stack import Processes, code_server_env, running_stack
+from screanalytics_dagster.testing.services import postgres_server, redis_server, scratch_database
+from screanalytics_dagster.testing.stack import running_stack
 
 TEST_REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SESSION_CLAIM = "screenalytics:test_session"

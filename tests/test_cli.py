@@ -8,6 +8,8 @@ from conftest import make_episode
 
 from screanalytics_dagster.cli import main
 
+pytestmark = pytest.mark.pipeline
+
 
 @pytest.fixture(autouse=True)
 def no_dagster_home(monkeypatch):
@@ -95,6 +97,7 @@ def write_tiny_video(path):
         (write_tiny_video, ["--episode", "show-s01e01", "--models", "/nonexistent/models"], "model directory not found"),
     ],
 )
+
 def test_bad_input_gets_one_clear_line(tmp_path, make_video, args, message):
     video = tmp_path / "episode.mp4"
     if make_video:

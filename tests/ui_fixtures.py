@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from screanalytics_dagster.services import free_port
-from screanalytics_dagster.stack import api_command, running_service, ui_command
+from screanalytics_dagster.deploy.commands import api_command, ui_command
+from screanalytics_dagster.deploy.processes import free_port
+from screanalytics_dagster.testing.stack import running_service
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: cheap jobs run inside the API
 

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
-import hmac
-
 import redis
 from dagster import DagsterInstance
 from fastapi import Depends, Header, Request
 
-from ..pipeline import local_instance
-from ..resources import BaseArtifactStore
-from ..runs import RunClient
-from ..settings import Settings, artifact_store
+from ..orchestration.instance import local_instance
+from ..orchestration.run_client import RunClient
+from ..resources import BaseArtifactStore, artifact_store
+from ..settings import Settings
 from .errors import ApiError
-
 
 FINISHED_JOBS_KEPT = 10_000
 # Postgres connections held open as the Dagster webserver does (its defaults), not one opened per query.

@@ -14,7 +14,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from .context import ApiContext
-from .jobs import STATES
+from .job_control import STATES
 
 log = logging.getLogger("screanalytics.api")
 

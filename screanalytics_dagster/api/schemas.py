@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, model_validator
 
+from ..vision.grouping import check_assignment
+
 
 class EpisodeIn(BaseModel):
     """An episode to register, with its video already in storage."""
@@ -21,6 +23,7 @@ class AssetState(BaseModel):
 
 class EpisodeOut(BaseModel):
     ep_id: str
+    show: str
     video_uri: str | None
     assets: dict[str, AssetState]
 
@@ -34,15 +37,24 @@ class NameAssignment(BaseModel):
 
     @model_validator(mode="after")
     def one_target(self) -> NameAssignment:
-        if (self.cluster_id is None) == (self.track_id is None):
-            raise ValueError("give exactly one of cluster_id or track_id")
-        if not self.cast_name.strip():
-            raise ValueError("cast_name must not be blank")
+        check_assignment(self.cast_name, self.cluster_id, self.track_id)
         return self
 
 
 class BatchAssign(BaseModel):
     assignments: list[NameAssignment] = Field(min_length=1)
+
+
+class OperationOut(BaseModel):
+    """An operation that can be started on an episode."""
+
+    operation: str
+    path: str  # POST here, {ep_id} filled in
+    title: str  # its button
+    doing: str  # what a running job of it is called
+    help: str
+    page: str | None  # the review UI page with its button
+    takes: str | None  # the request body field it needs
 
 
 class Progress(BaseModel):

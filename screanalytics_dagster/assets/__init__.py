@@ -1,10 +1,10 @@
 """The per-episode assets: faces -> embeddings -> tracks -> clusters -> groups -> screentime."""
 
 from .clusters import clusters
-from .common import episodes
 from .embeddings import embeddings
 from .faces import faces
 from .groups import groups
+from .partitions import episodes
 from .screentime import screentime
 from .tracks import tracks
 

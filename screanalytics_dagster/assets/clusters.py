@@ -6,10 +6,12 @@ import numpy as np
 import pyarrow as pa
 from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Config, MaterializeResult, asset
 
-from ..resources import BaseArtifactStore, episode_key
+from ..resources import BaseArtifactStore
+from ..resources.artifacts import CLUSTERS, CROPS, THUMBNAILS
 from ..vision import tables
 from ..vision.clustering import CLUSTER_SIM, cluster_name, cluster_tracks, thumbnail_faces
-from .common import episode_of, episodes, load_tracks
+from .loading import load_tracks
+from .partitions import episode_of, episodes
 from .tracks import tracks
 
 MAX_SINGLETON_FRACTION = 0.5
@@ -46,7 +48,7 @@ def clusters(context: AssetExecutionContext, config: ClustersConfig, store: Base
         },
         schema=tables.CLUSTERS,
     )
-    store.write_table(episode_key(ep_id, "clusters.parquet"), table)
+    store.write_table(CLUSTERS.key(ep_id), table)
     write_thumbnails(store, ep_id, table.column("cluster_id").to_pylist(), thumbnail_faces(groups, track_table.face_ids, track_table.score_of))
     sizes = np.array([len(g) for g in groups])
     faces_per_cluster = table.column("n_faces").to_numpy()
@@ -69,12 +71,12 @@ def clusters(context: AssetExecutionContext, config: ClustersConfig, store: Base
 
 
 def write_thumbnails(store: BaseArtifactStore, ep_id: str, cluster_ids: list[str], picks: list[list[int]]) -> None:
-    """`thumbnails.parquet`: the crops of each cluster's picked faces, for reviewers (read by the API)."""
+    """THUMBNAILS: the crops of each cluster's picked faces, for reviewers (read by the API)."""
     slot = {face: (cid, rank) for cid, faces_of in zip(cluster_ids, picks) for rank, face in enumerate(faces_of)}
     rows = []
-    for batch in store.iter_batches(episode_key(ep_id, "crops.parquet"), batch_size=4096):
+    for batch in store.iter_batches(CROPS.key(ep_id), batch_size=4096):
         for face, jpeg in zip(batch.column("face_id").to_pylist(), batch.column("jpeg").to_pylist()):
             if face in slot:
                 rows.append({"cluster_id": slot[face][0], "rank": slot[face][1], "face_id": face, "jpeg": jpeg})
     rows.sort(key=lambda r: (r["cluster_id"], r["rank"]))
-    store.write_table(episode_key(ep_id, "thumbnails.parquet"), pa.Table.from_pylist(rows, schema=tables.THUMBNAILS))
+    store.write_table(THUMBNAILS.key(ep_id), pa.Table.from_pylist(rows, schema=tables.THUMBNAILS))

@@ -6,13 +6,16 @@ import numpy as np
 import pyarrow as pa
 from dagster import AssetExecutionContext, Config, MaterializeResult, asset
 
-from ..resources import BaseArtifactStore, FaceModels, episode_key
+from ..resources import BaseArtifactStore, FaceModels
+from ..resources.artifacts import CROPS, EMBEDDINGS, FACES
 from ..vision import tables
 from ..vision.boxes import DUPLICATE_IOU, DUPLICATE_MAX_CHAIN, duplicate_anchors
 from ..vision.detection import decode_crops
 from ..vision.faces import EMBED_BATCH, MIN_EMBED_NORM
-from .common import episode_of, episodes, progress_reporter
 from .faces import faces
+from .partitions import episode_of, episodes
+from .progress import progress_reporter
+
 
 class EmbeddingsConfig(Config):
     """When a face may reuse the embedding of the same face in the previous sample."""
@@ -27,7 +30,7 @@ def embeddings(
 ) -> MaterializeResult:
     """Embed (batched) the aligned crop of the surest face of each run of near-duplicates; `covers` lists the run."""
     ep_id = episode_of(context)
-    face_table = store.read_table(episode_key(ep_id, "faces.parquet"))
+    face_table = store.read_table(FACES.key(ep_id))
     face_ids = face_table.column("face_id").to_numpy()
     boxes = np.stack([face_table.column(c).to_numpy() for c in ("x1", "y1", "x2", "y2")], axis=1)
     anchors = duplicate_anchors(
@@ -46,8 +49,8 @@ def embeddings(
     report = progress_reporter(context, store)
     started = time.perf_counter()
     done, unclear = 0, 0
-    with store.table_writer(episode_key(ep_id, "embeddings.parquet"), tables.EMBEDDINGS) as writer:
-        for batch in store.iter_batches(episode_key(ep_id, "crops.parquet"), batch_size=4 * EMBED_BATCH):
+    with store.table_writer(EMBEDDINGS.key(ep_id), tables.EMBEDDINGS) as writer:
+        for batch in store.iter_batches(CROPS.key(ep_id), batch_size=4 * EMBED_BATCH):
             ids = batch.column("face_id").to_numpy()
             keep = np.flatnonzero(np.isin(ids, wanted))
             if len(keep):

@@ -5,11 +5,13 @@ import time
 
 from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Config, MaterializeResult, asset
 
-from ..resources import BaseArtifactStore, FaceModels, episode_key
+from ..resources import BaseArtifactStore, FaceModels
+from ..resources.artifacts import CROPS, FACES
 from ..vision import tables
 from ..vision.detection import detect_faces
 from ..vision.video import SAMPLE_FPS, probe, sample_step
-from .common import episode_of, episodes, progress_reporter
+from .partitions import episode_of, episodes
+from .progress import progress_reporter
 
 
 class FacesConfig(Config):
@@ -36,8 +38,8 @@ def faces(context: AssetExecutionContext, config: FacesConfig, store: BaseArtifa
     started = time.perf_counter()
     n_faces, n_shots = 0, 0
     with (
-        store.table_writer(episode_key(ep_id, "faces.parquet"), schema) as face_writer,
-        store.table_writer(episode_key(ep_id, "crops.parquet"), tables.CROPS) as crop_writer,
+        store.table_writer(FACES.key(ep_id), schema) as face_writer,
+        store.table_writer(CROPS.key(ep_id), tables.CROPS) as crop_writer,
     ):
         for face_batch, crop_batch in detect_faces(video, engine, config.sample_fps, progress_reporter(context, store)):
             face_writer.write_batch(face_batch.replace_schema_metadata(schema.metadata))

@@ -1,19 +1,20 @@
 """groups: each cluster's person, from manual names, the show's facebank and automatic merging."""
 
 import time
-from typing import Optional
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from dagster import AssetExecutionContext, Config, MaterializeResult, asset
 
-from ..episode import show_of
-from ..resources import BaseArtifactStore, episode_key, facebank_key
+from ..ids import show_of
+from ..resources import BaseArtifactStore
+from ..resources.artifacts import CLUSTERS, GROUPS, MANUAL_ASSIGNMENTS
+from ..resources.facebank import read_facebank, write_exemplars
 from ..vision import tables
 from ..vision.grouping import (
     FACEBANK_SIM,
     GROUP_SIM,
+    Grouped,
     assignments_json,
     group_clusters,
     merge_assignments,
@@ -21,17 +22,16 @@ from ..vision.grouping import (
     resolve_manual,
 )
 from .clusters import clusters
-from .common import episode_of, episodes, load_tracks
-
-MANUAL_ASSIGNMENTS = "manual_assignments.json"
+from .loading import load_tracks
+from .partitions import episode_of, episodes
 
 
 class NamedTarget(Config):
     """A reviewer's name for one cluster or one track."""
 
     cast_name: str
-    cluster_id: Optional[str] = None
-    track_id: Optional[int] = None
+    cluster_id: str | None = None
+    track_id: int | None = None
 
 
 class GroupsConfig(Config):
@@ -47,7 +47,7 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
     """Map clusters to persons; manually named clusters also enter the show's facebank."""
     ep_id = episode_of(context)
     started = time.perf_counter()
-    cluster_table = store.read_table(episode_key(ep_id, "clusters.parquet"))
+    cluster_table = store.read_table(CLUSTERS.key(ep_id))
     cluster_ids = cluster_table.column("cluster_id").to_pylist()
     cluster_tracks = {c: np.asarray(t, np.int64) for c, t in zip(cluster_ids, cluster_table.column("track_ids").to_pylist())}
     track_table = load_tracks(store, ep_id)
@@ -60,16 +60,16 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
     conflicts = (membership @ track_table.conflicts @ membership.T) > 0
 
     track_faces = dict(zip(track_table.track_ids.tolist(), track_table.face_ids))
-    assignments = parse_assignments(store.read_json(episode_key(ep_id, MANUAL_ASSIGNMENTS), default=[]))
+    assignments = parse_assignments(store.read_json(MANUAL_ASSIGNMENTS.key(ep_id), default=[]))
     if config.assignments:
         new = parse_assignments([a.model_dump(exclude_none=True) for a in config.assignments])
         assignments = merge_assignments(assignments, new, cluster_tracks, track_faces)
-        store.write_json(episode_key(ep_id, MANUAL_ASSIGNMENTS), assignments_json(assignments))
+        store.write_json(MANUAL_ASSIGNMENTS.key(ep_id), assignments_json(assignments))
     manual, stale = resolve_manual(assignments, cluster_tracks, track_faces)
     for a in stale:
         context.log.warning(f"manual assignment names nothing in this clustering: {a}")
     show = show_of(ep_id)
-    bank = _read_facebank(store, show)
+    bank = read_facebank(store, show)
     grouped = group_clusters(
         cluster_ids,
         sums,
@@ -82,9 +82,9 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
         config.facebank_threshold,
     )
     table = pa.Table.from_pylist([g.__dict__ for g in grouped], schema=tables.GROUPS)
-    store.write_table(episode_key(ep_id, "groups.parquet"), table)
+    store.write_table(GROUPS.key(ep_id), table)
     named = [i for i, g in enumerate(grouped) if g.source == "manual"]
-    _update_facebank(store, show, ep_id, bank, [grouped[i] for i in named], sums[named])
+    write_exemplars(store, show, ep_id, exemplars(ep_id, [grouped[i] for i in named], sums[named]))
     sources = table.column("source").to_pylist()
     return MaterializeResult(
         metadata={
@@ -102,18 +102,10 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
     )
 
 
-def _read_facebank(store: BaseArtifactStore, show: str) -> pa.Table:
-    key = facebank_key(show)
-    return store.read_table(key) if store.exists(key) else tables.FACEBANK.empty_table()
-
-
-def _update_facebank(store: BaseArtifactStore, show: str, ep_id: str, bank: pa.Table, named: list, sums: np.ndarray) -> None:
-    """Replace this episode's exemplars in the show's facebank with its manually named clusters."""
-    kept = bank.filter(pc.not_equal(bank.column("episode"), ep_id)) if len(bank) else bank
-    if not named and len(kept) == len(bank):
-        return
+def exemplars(ep_id: str, named: list[Grouped], sums: np.ndarray) -> pa.Table:
+    """This episode's manually named clusters as facebank rows: one normalised centroid each."""
     centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-    fresh = pa.table(
+    return pa.table(
         {
             "person_id": pa.array([g.person_id for g in named], pa.string()),
             "person_name": pa.array([g.person_name for g in named], pa.string()),
@@ -122,4 +114,3 @@ def _update_facebank(store: BaseArtifactStore, show: str, ep_id: str, bank: pa.T
         },
         schema=tables.FACEBANK,
     )
-    store.write_table(facebank_key(show), pa.concat_tables([kept, fresh]))

@@ -1,15 +1,17 @@
 """screentime: seconds on screen per person."""
 
 import time
+from typing import Any
 
 import pyarrow as pa
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
-from ..resources import BaseArtifactStore, episode_key
+from ..resources import BaseArtifactStore
+from ..resources.artifacts import CLUSTERS, GROUPS, SCREENTIME, TRACKS
 from ..vision import tables
 from ..vision.screentime import GAP_TOLERANCE, SHOT_GAP_TOLERANCE, TrackSpans, person_tracks, screen_seconds
-from .common import episode_of, episodes
 from .groups import groups
+from .partitions import episode_of, episodes
 
 
 class ScreentimeConfig(Config):
@@ -24,17 +26,17 @@ def screentime(context: AssetExecutionContext, config: ScreentimeConfig, store: 
     """Union of each person's track intervals, gaps under gap_tolerance filled."""
     ep_id = episode_of(context)
     started = time.perf_counter()
-    group_table = store.read_table(episode_key(ep_id, "groups.parquet"))
-    cluster_table = store.read_table(episode_key(ep_id, "clusters.parquet"))
-    spans = TrackSpans(store.read_table(episode_key(ep_id, "tracks.parquet"), columns=TrackSpans.COLUMNS))
+    group_table = store.read_table(GROUPS.key(ep_id))
+    cluster_table = store.read_table(CLUSTERS.key(ep_id))
+    spans = TrackSpans(store.read_table(TRACKS.key(ep_id), columns=TrackSpans.COLUMNS))
     tracks_of = dict(zip(cluster_table.column("cluster_id").to_pylist(), cluster_table.column("track_ids").to_pylist()))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for person_id, (name, track_ids) in person_tracks(group_table.to_pylist(), tracks_of).items():
         seconds = screen_seconds(*spans.of(track_ids), config.gap_tolerance, config.shot_gap_tolerance)
         rows.append({"person_id": person_id, "person_name": name, "seconds": seconds, "n_tracks": len(track_ids)})
     rows.sort(key=lambda r: -r["seconds"])
     table = pa.Table.from_pylist(rows, schema=tables.SCREENTIME)
-    store.write_table(episode_key(ep_id, "screentime.parquet"), table)
+    store.write_table(SCREENTIME.key(ep_id), table)
     top = "\n".join(f"| {r['person_name'] or r['person_id']} | {r['seconds']:.1f} |" for r in rows[:20])
     return MaterializeResult(
         metadata={

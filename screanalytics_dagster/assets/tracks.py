@@ -7,7 +7,8 @@ import numpy as np
 import pyarrow as pa
 from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Config, MaterializeResult, asset
 
-from ..resources import BaseArtifactStore, episode_key
+from ..resources import BaseArtifactStore
+from ..resources.artifacts import FACES, TRACKS
 from ..vision import tables
 from ..vision.tracking import (
     TRACK_IOU,
@@ -19,8 +20,9 @@ from ..vision.tracking import (
     TrackParams,
     build_tracks,
 )
-from .common import episode_of, episodes, load_embeddings
 from .embeddings import embeddings
+from .loading import load_embeddings
+from .partitions import episode_of, episodes
 
 SHORT_TRACK_FACES = 2
 
@@ -52,7 +54,7 @@ def tracks(context: AssetExecutionContext, config: TracksConfig, store: BaseArti
     """Link faces into tracks; a track never crosses a shot cut and splits where the identity changes."""
     ep_id = episode_of(context)
     started = time.perf_counter()
-    face_table = store.read_table(episode_key(ep_id, "faces.parquet"))
+    face_table = store.read_table(FACES.key(ep_id))
     video = json.loads(face_table.schema.metadata[b"video"])
     face_ids = face_table.column("face_id").to_numpy()
     frame_idx = face_table.column("frame_idx").to_numpy()
@@ -75,7 +77,7 @@ def tracks(context: AssetExecutionContext, config: TracksConfig, store: BaseArti
         },
         schema=tables.TRACKS,
     )
-    store.write_table(episode_key(ep_id, "tracks.parquet"), table)
+    store.write_table(TRACKS.key(ep_id), table)
     lengths = np.array([len(r) for r in rows])
     short = float(np.mean(lengths <= SHORT_TRACK_FACES)) if len(lengths) else 0.0
     return MaterializeResult(

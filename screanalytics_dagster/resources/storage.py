@@ -11,10 +11,13 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import ConfigurableResource
+
+from .artifacts import EPISODE_RECORD, video_key
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".ts")
 
@@ -26,29 +29,6 @@ class ArtifactNotFound(FileNotFoundError):
 def missing(key: str) -> ArtifactNotFound:
     """The error for an artifact that is not there."""
     return ArtifactNotFound(f"artifact missing: {key} (materialize its asset first)")
-
-
-def episode_key(ep_id: str, name: str) -> str:
-    """Key of one episode artifact."""
-    return f"episodes/{ep_id}/{name}"
-
-
-def facebank_key(show: str) -> str:
-    """Key of a show's facebank."""
-    return f"shows/{show}/facebank.parquet"
-
-
-EPISODE_RECORD = "episode.json"  # {"ep_id", "video_uri"} of an episode registered through the API
-
-
-def progress_key(run_id: str) -> str:
-    """Key of the latest progress a run's steps reported."""
-    return f"runs/{run_id}/progress.json"
-
-
-def video_key(ep_id: str, suffix: str) -> str:
-    """Key of an episode's video."""
-    return f"videos/{ep_id}{suffix.lower() or '.mp4'}"
 
 
 @contextmanager
@@ -128,12 +108,16 @@ class BaseArtifactStore(ConfigurableResource, ABC):
         with self._writing(key) as tmp:
             tmp.write_text(json.dumps(value, indent=1))
 
-    def read_json(self, key: str, default: object = None) -> object:
+    def read_json(self, key: str, default: Any = None) -> Any:
         try:
             with self._reading(key) as path:
                 return json.loads(path.read_text())
         except ArtifactNotFound:
             return default
+
+    def list_keys(self, prefix: str) -> list[str]:
+        """Keys directly under a folder prefix (ending in `/`), sorted."""
+        return sorted(key for key, _ in self._listing(prefix))
 
     def list_videos(self, ep_id: str = "") -> list[VideoEntry]:
         """Videos under `videos/`, named `{ep_id}{suffix}`; only those of ep_id when given."""
@@ -146,7 +130,7 @@ class BaseArtifactStore(ConfigurableResource, ABC):
 
     def find_video(self, ep_id: str) -> Path:
         """A local file of the episode's video: the one it was registered with, else `videos/{ep_id}.*`."""
-        registered = self.read_json(episode_key(ep_id, EPISODE_RECORD))
+        registered = self.read_json(EPISODE_RECORD.key(ep_id))
         if registered:
             return self._local_file(registered["video_uri"])
         found = {PurePosixPath(e.key).suffix.lower(): e.key for e in self.list_videos(ep_id)}

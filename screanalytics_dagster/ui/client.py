@@ -5,24 +5,16 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 DEFAULT_API_BASE = "http://127.0.0.1:8000"
 TIMEOUT_S = 30.0
-# operation -> the path that starts it on an episode
-OPERATION_PATHS = {
-    "process": "process_async",
-    "reembed": "embeddings/reembed_async",
-    "split_tracks": "tracks/split_async",
-    "recluster": "clusters/recluster_async",
-    "auto_group": "clusters/group_async",
-    "manual_assign": "clusters/batch_assign_async",
-}
 FINISHED = ("success", "failed", "cancelled")
 
 
-class ApiError(Exception):
+class RequestFailed(Exception):
     """An answer other than success, as a sentence; job_id names the running job of a 409."""
 
     def __init__(self, message: str, status: int | None = None, job_id: str | None = None):
@@ -56,16 +48,16 @@ class ApiClient:
         self.http = httpx.Client(base_url=self.base, timeout=timeout_s)
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
-        """The response when successful, else ApiError with the reason."""
+        """The response when successful, else RequestFailed with the reason."""
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise ApiError(f"API unreachable at {self.base} ({type(exc).__name__}): is it running?") from exc
+            raise RequestFailed(f"API unreachable at {self.base} ({type(exc).__name__}): is it running?") from exc
         if response.is_success:
             return response
         raise error_of(response, path)
 
-    def get(self, path: str, **params) -> list | dict:
+    def get(self, path: str, **params) -> Any:
         return self.request("GET", path, params=params or None).json()
 
     def episodes(self) -> list[dict]:
@@ -74,14 +66,15 @@ class ApiClient:
     def register(self, ep_id: str, video_uri: str) -> dict:
         return self.request("POST", "/episodes", json={"ep_id": ep_id, "video_uri": video_uri}).json()
 
-    def start(self, ep_id: str, operation: str, body: dict | None = None) -> Started:
-        """Start an operation on an episode."""
-        answer = self.request("POST", f"/episodes/{ep_id}/{OPERATION_PATHS[operation]}", json=body).json()
+    def start(self, ep_id: str, path: str, body: dict | None = None) -> Started:
+        """Start an operation on an episode at its path (`/episodes/{ep_id}/...`, as GET /operations gives it)."""
+        answer = self.request("POST", path.format(ep_id=ep_id), json=body).json()
         return Started(answer["job_id"], answer["async"], answer["status"], answer.get("result"))
 
-    def assign(self, ep_id: str, cluster_ids: list[str], cast_name: str) -> Started:
-        """Name clusters (batch_assign): several clusters given one name become one person."""
-        return self.start(ep_id, "manual_assign", {"assignments": [{"cluster_id": c, "cast_name": cast_name} for c in cluster_ids]})
+    def assign(self, ep_id: str, operation: dict, cluster_ids: list[str], cast_name: str) -> Started:
+        """Name clusters through the operation that takes assignments: several clusters given one name become one person."""
+        body = {operation["takes"]: [{"cluster_id": c, "cast_name": cast_name} for c in cluster_ids]}
+        return self.start(ep_id, operation["path"], body)
 
     def job(self, job_id: str) -> dict:
         return self.get(f"/celery_jobs/{job_id}")
@@ -110,14 +103,14 @@ class ApiClient:
         def fetch(url: str) -> bytes | None:
             try:
                 return self.request("GET", url).content
-            except ApiError:
+            except RequestFailed:
                 return None
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             return list(pool.map(fetch, urls))
 
 
-def error_of(response: httpx.Response, path: str) -> ApiError:
+def error_of(response: httpx.Response, path: str) -> RequestFailed:
     """The API's error answer as a sentence."""
     try:
         body = response.json()
@@ -127,11 +120,11 @@ def error_of(response: httpx.Response, path: str) -> ApiError:
     detail = detail if isinstance(detail, str) else response.reason_phrase
     status = response.status_code
     if status == 409:
-        return ApiError(f"Already running: job {body.get('job_id') or '(starting)'} is doing this for the episode now.", status, body.get("job_id"))
+        return RequestFailed(f"Already running: job {body.get('job_id') or '(starting)'} is doing this for the episode now.", status, body.get("job_id"))
     if status == 404:
-        return ApiError(f"Not found: {detail}.", status)
+        return RequestFailed(f"Not found: {detail}.", status)
     if status == 422:
-        return ApiError(f"Not accepted: {detail}.", status)
+        return RequestFailed(f"Not accepted: {detail}.", status)
     if status == 503:
-        return ApiError(f"Unavailable now: {detail}.", status)
-    return ApiError(f"The API failed on {path} (HTTP {status}): {detail}.", status)
+        return RequestFailed(f"Unavailable now: {detail}.", status)
+    return RequestFailed(f"The API failed on {path} (HTTP {status}): {detail}.", status)

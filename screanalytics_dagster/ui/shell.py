@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from . import common
+from . import session
 
 
 def frame(page: Callable[[], None]) -> None:
@@ -14,26 +14,17 @@ def frame(page: Callable[[], None]) -> None:
     st.session_state["unreachable"] = None
     banner = st.container()
     with st.sidebar:
-        st.session_state["episode_list"] = common.load("episodes", lambda api: api.episodes()) or []
-        names = [e["ep_id"] for e in common.episodes()]
+        st.session_state["episode_list"] = session.load("episodes", lambda api: api.episodes()) or []
+        names = [e["ep_id"] for e in session.episodes()]
         if st.session_state.get("episode") not in names:
             st.session_state.pop("episode", None)
         st.selectbox("Episode", names, key="episode", placeholder="register one on Episodes", bind="query-params")
-        st.caption(f"API: {common.client().base}")
-    common.watch_linked_job()
-    common.show_flash()
+        st.caption(f"API: {session.client().base}")
+    session.watch_linked_job()
+    session.show_flash()
     try:
         page()
     except Exception as exc:  # noqa: BLE001 - a reviewer sees a sentence, never a traceback
         st.error(f"This page could not be shown: {exc}")
     if st.session_state["unreachable"]:
         banner.error(f"{st.session_state['unreachable']} Showing what was last shown; reload when the API is back.")
-
-
-def page_script(name: str) -> None:
-    """One page by name in the frame: a whole script, as AppTest.from_function runs it (the app goes through st.navigation)."""
-    import importlib
-
-    from screanalytics_dagster.ui import shell
-
-    shell.frame(importlib.import_module(f"screanalytics_dagster.ui.views.{name}").render)

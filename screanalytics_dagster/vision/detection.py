@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -50,7 +51,7 @@ def detect_faces(
 
 
 def _batches(rows: list[tuple], crops: list[bytes]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
-    columns = list(zip(*rows)) if rows else [[] for _ in tables.FACES]
+    columns: list[Sequence[Any]] = list(zip(*rows)) if rows else [[] for _ in tables.FACES]
     faces = pa.RecordBatch.from_arrays([pa.array(c, f.type) for c, f in zip(columns, tables.FACES)], schema=tables.FACES)
     crop_batch = pa.RecordBatch.from_arrays([faces.column("face_id"), pa.array(crops, pa.binary())], schema=tables.CROPS)
     return faces, crop_batch
@@ -58,5 +59,5 @@ def _batches(rows: list[tuple], crops: list[bytes]) -> tuple[pa.RecordBatch, pa.
 
 def decode_crops(jpegs: list[bytes]) -> np.ndarray:
     """JPEG crops back to a (N,112,112,3) BGR array."""
-    images = [cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR) for j in jpegs]
+    images = cast(list[np.ndarray], [cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR) for j in jpegs])  # our own JPEGs: None only for a corrupt one
     return np.stack(images) if images else np.zeros((0, 112, 112, 3), np.uint8)

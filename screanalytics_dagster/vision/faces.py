@@ -97,7 +97,8 @@ def providers() -> list[str]:
 def detector_input_size(width: int, height: int, long_side: int = DET_LONG_SIDE) -> tuple[int, int]:
     """Detector input (w, h) with the frame's aspect ratio, sides multiples of 32."""
     scale = long_side / max(width, height)
-    return tuple(max(32, int(np.ceil(side * scale / 32)) * 32) for side in (width, height))
+    w, h = (max(32, int(np.ceil(side * scale / 32)) * 32) for side in (width, height))
+    return w, h
 
 
 class FaceEngine:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -106,7 +107,7 @@ def match_facebank(
         if scores[c, k] < threshold:
             break
         name = bank_names[k]
-        if c in found or any(found.get(o) == name for o in np.flatnonzero(conflicts[c])):
+        if c in found or any(found.get(int(o)) == name for o in np.flatnonzero(conflicts[c])):
             continue
         found[c] = name
     return {c: name for c, name in found.items() if c not in (named or {})}
@@ -118,7 +119,7 @@ def group_clusters(
     counts: np.ndarray,
     conflicts: np.ndarray,
     manual: dict[str, str],
-    bank_names: list[str] = (),
+    bank_names: Sequence[str] = (),
     bank_embeddings: np.ndarray | None = None,
     merge_threshold: float = GROUP_SIM,
     facebank_threshold: float = FACEBANK_SIM,
@@ -162,21 +163,31 @@ def group_clusters(
     ]
 
 
+def check_assignment(cast_name: object, cluster_id: object, track_id: object) -> None:
+    """ValueError saying what is wrong with a naming: a blank name, not exactly one target, or a target of the wrong type."""
+    if not isinstance(cast_name, str) or not cast_name.strip():
+        raise ValueError("cast_name must not be blank")
+    if (cluster_id is None) == (track_id is None):
+        raise ValueError("give exactly one of cluster_id or track_id")
+    if cluster_id is not None and not isinstance(cluster_id, str):
+        raise ValueError("cluster_id must be a string")
+    if track_id is not None and (not isinstance(track_id, int) or isinstance(track_id, bool)):
+        raise ValueError("track_id must be an integer")
+
+
 def parse_assignments(value: object) -> list[Assignment]:
     """Assignments from JSON-like data: a list of {cluster_id | track_id, cast_name[, face_ids]}."""
     if not isinstance(value, list):
         raise ValueError("manual assignments must be a list of {cluster_id | track_id, cast_name}")
     parsed = []
     for i, item in enumerate(value):
-        if not isinstance(item, dict) or not isinstance(item.get("cast_name"), str) or not item["cast_name"].strip():
-            raise ValueError(f"assignment {i}: needs a non-empty cast_name")
+        if not isinstance(item, dict):
+            raise ValueError(f"assignment {i}: cast_name must not be blank")
         cluster_id, track_id = item.get("cluster_id"), item.get("track_id")
-        if (cluster_id is None) == (track_id is None):
-            raise ValueError(f"assignment {i}: give exactly one of cluster_id or track_id")
-        if cluster_id is not None and not isinstance(cluster_id, str):
-            raise ValueError(f"assignment {i}: cluster_id must be a string")
-        if track_id is not None and (not isinstance(track_id, int) or isinstance(track_id, bool)):
-            raise ValueError(f"assignment {i}: track_id must be an integer")
+        try:
+            check_assignment(item.get("cast_name"), cluster_id, track_id)
+        except ValueError as exc:
+            raise ValueError(f"assignment {i}: {exc}") from exc
         face_ids = item.get("face_ids", [])
         if not isinstance(face_ids, list) or not all(isinstance(f, int) and not isinstance(f, bool) for f in face_ids):
             raise ValueError(f"assignment {i}: face_ids must be a list of integers")

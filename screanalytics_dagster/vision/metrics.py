@@ -1,17 +1,15 @@
-"""Scores of face clustering and screen time against a sample episode's ground truth."""
+"""Scores of face clustering and screen time against ground truth."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Sequence
 
 import numpy as np
 
 from .boxes import iou_matrix
 
-if TYPE_CHECKING:
-    from screanalytics_dagster.sample_episode import SampleEpisode
+TruthAt = Callable[[int], list[tuple[str, np.ndarray]]]  # frame index -> (identity, x1y1x2y2 box) of each true face
 
 DEFAULT_IOU_MIN = 0.5
 
@@ -32,7 +30,7 @@ def bcubed_f1(pred: Sequence[Hashable], truth: Sequence[Hashable]) -> tuple[floa
 
 
 def match_faces_to_truth(
-    faces: list[tuple[int, np.ndarray]], episode: SampleEpisode, iou_min: float = DEFAULT_IOU_MIN
+    faces: list[tuple[int, np.ndarray]], truth_at: TruthAt, iou_min: float = DEFAULT_IOU_MIN
 ) -> list[str | None]:
     """True identity of each (frame_idx, box) face: the best-overlapping truth box at IoU >= iou_min, else None."""
     by_frame: dict[int, list[int]] = defaultdict(list)
@@ -40,7 +38,7 @@ def match_faces_to_truth(
         by_frame[int(frame_idx)].append(i)
     matched: list[str | None] = [None] * len(faces)
     for frame_idx, items in by_frame.items():
-        truth = episode.truth_at(frame_idx)
+        truth = truth_at(frame_idx)
         if not truth:
             continue
         iou = iou_matrix(np.stack([faces[i][1] for i in items]), np.stack([box for _, box in truth]))

@@ -52,7 +52,8 @@ class TrackSpans:
 
     def of(self, track_ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Starts, ends and shots of these tracks."""
-        return tuple(np.array([self.span[t][i] for t in track_ids]) for i in range(3))
+        starts, ends, shots = (np.array([self.span[t][i] for t in track_ids]) for i in range(3))
+        return starts, ends, shots
 
 
 def person_tracks(groups: list[dict], tracks_of: dict[str, list[int]]) -> dict[str, tuple[str | None, list[int]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -97,7 +98,8 @@ def _associate(active: list[Track], boxes: np.ndarray, embs: np.ndarray, params:
     """Face index -> active track index, by Hungarian assignment on IoU plus appearance."""
     if not active or not len(boxes):
         return {}
-    iou = iou_matrix(boxes, np.stack([t.last_box for t in active]))
+    last_boxes = cast(list[np.ndarray], [t.last_box for t in active])  # _extend gives every track its box as it starts
+    iou = iou_matrix(boxes, np.stack(last_boxes))
     appearance = np.stack([t.appearance if t.appearance is not None else np.full(embs.shape[1], np.nan) for t in active])
     sim = embs @ appearance.T  # NaN where either side is unknown
     known = ~np.isnan(sim)

@@ -13,13 +13,14 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz")
 def healthz(ctx: Context) -> JSONResponse:
     """200 when every part answers, else 503 naming what is down."""
-    checks = {"instance": _instance_ok(ctx), "redis": ctx.redis_up() if ctx.settings.redis_url else None, "storage": _storage_ok(ctx)}
+    instance_ok, redis_ok, storage_ok = _instance_ok(ctx), ctx.redis_up() if ctx.settings.redis_url else None, _storage_ok(ctx)
+    checks = {"instance": instance_ok, "redis": redis_ok, "storage": storage_ok}
     down = [name for name, ok in checks.items() if ok is False]
     body = {
         "status": "ok" if not down else "down: " + ", ".join(down),
-        "instance": _word(checks["instance"]),
-        "redis": _word(checks["redis"]) if checks["redis"] is not None else "not configured (jobs run synchronously)",
-        "storage": _word(checks["storage"]) + f" ({ctx.settings.storage_backend})",
+        "instance": _word(instance_ok),
+        "redis": _word(redis_ok) if redis_ok is not None else "not configured (jobs run synchronously)",
+        "storage": _word(storage_ok) + f" ({ctx.settings.storage_backend})",
     }
     return JSONResponse(body, status_code=503 if down else 200)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from .. import jobs
+from .. import job_control as jobs
 from ..context import Authorized, Context
 from ..errors import not_found, unprocessable
 from ..schemas import Job

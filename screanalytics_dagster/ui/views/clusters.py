@@ -4,13 +4,12 @@ import hashlib
 
 import streamlit as st
 
-from screanalytics_dagster.ui import common
+from screanalytics_dagster.ui import session
 
 PER_PAGE = 24
 COLUMNS = 4
 LARGE = 20  # faces: a cluster this large shows several of its faces
 SHOWN_FACES = 3
-OPERATIONS = {"reembed": "Re-embed", "split_tracks": "Split tracks", "recluster": "Re-cluster", "auto_group": "Auto-group"}
 FILTERS = {"all": lambda c: True, "unassigned": lambda c: c["person_name"] is None, "named": lambda c: c["person_name"] is not None}
 
 
@@ -33,9 +32,10 @@ def assign(ep_id: str) -> None:
     """Name the selected clusters (a callback); two or more given one name become one person."""
     picked, name = st.session_state.get("picked") or [], (st.session_state.get("cast_name") or "").strip()
     if not picked or not name:
-        common.flash("warning", "Select one or more clusters and type a cast name (or pick one of the show's people) first.")
+        session.flash("warning", "Select one or more clusters and type a cast name (or pick one of the show's people) first.")
         return
-    common.start(ep_id, "manual_assign", lambda api: api.assign(ep_id, picked, name))
+    naming = next(op for op in session.operations().values() if op["takes"] == "assignments")
+    session.start(ep_id, naming["operation"], lambda api: api.assign(ep_id, naming, picked, name))
     st.session_state["picked"], st.session_state["cast_name"] = [], ""
 
 
@@ -44,7 +44,7 @@ def faces(clusters: list[dict]) -> list[list[bytes]]:
     wanted = [(c, i) for c in clusters for i in range(min(c["n_thumbnails"], SHOWN_FACES if c["size"] >= LARGE else 1))]
     # a cluster's faces change only with its tracks, so they key the cache
     versions = [hashlib.sha1(repr(c["track_ids"]).encode()).hexdigest() for c, _ in wanted]
-    found = common.images([f"{c['thumbnail_url']}?index={i}" for c, i in wanted], versions)
+    found = session.images([f"{c['thumbnail_url']}?index={i}" for c, i in wanted], versions)
     shown: dict[str, list[bytes]] = {c["cluster_id"]: [] for c in clusters}
     for (c, _), jpeg in zip(wanted, found):
         if jpeg is not None:
@@ -70,10 +70,10 @@ def tile(cluster: dict, jpegs: list[bytes], picked: list[str]) -> None:
 
 
 def render() -> None:
-    ep_id = common.episode_page("Clusters")
+    ep_id = session.episode_page("Clusters")
     if not ep_id:
         return
-    clusters = common.load(f"clusters:{ep_id}", lambda api: api.clusters(ep_id))
+    clusters = session.load(f"clusters:{ep_id}", lambda api: api.clusters(ep_id))
     if clusters is None:
         return
     named = {c["person_name"] for c in clusters if c["person_name"]}
@@ -81,16 +81,20 @@ def render() -> None:
     left.metric("clusters", len(clusters))
     middle.metric("unassigned", sum(c["person_name"] is None for c in clusters))
     right.metric("named people", len(named))
-    for column, (operation, label) in zip(st.columns(len(OPERATIONS)), OPERATIONS.items()):
-        column.button(label, key=f"op_{operation}", on_click=common.start, args=(ep_id, operation), help=common.LABELS[operation], width="stretch")
+    buttons = session.operations_on("clusters")
+    for column, op in zip(st.columns(len(buttons)), buttons):
+        column.button(op["title"], key=f"op_{op['operation']}", on_click=session.start, args=(ep_id, op["operation"]), help=op["help"], width="stretch")
 
-    show = common.show_name(ep_id)
-    people = common.load(f"people:{show}", lambda api: api.people(show), missing="") if show else None
+    show = session.show_name(ep_id)
+    people = session.load(f"people:{show}", lambda api: api.people(show), missing="") if show else None
     by_id = {c["cluster_id"]: c for c in clusters}
     st.session_state["picked"] = [c for c in st.session_state.get("picked", []) if c in by_id]
     with st.container(border=True):
         pick, name, known, go = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
-        pick.multiselect("Selected clusters", list(by_id), key="picked", placeholder="tick clusters below, or pick them here", format_func=lambda c: f"{c} ({by_id[c]['person_name'] or 'unassigned'}, {by_id[c]['size']} faces)")
+        pick.multiselect(
+            "Selected clusters", list(by_id), key="picked", placeholder="tick clusters below, or pick them here",
+            format_func=lambda c: f"{c} ({by_id[c]['person_name'] or 'unassigned'}, {by_id[c]['size']} faces)",
+        )
         name.text_input("Cast name", key="cast_name", placeholder="e.g. Lisa Vanderpump")
         known.selectbox(
             f"…or someone already named in {show}", sorted(named | {p["person_name"] for p in people or []}), index=None, key="known_name",

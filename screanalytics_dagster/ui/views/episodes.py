@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from screanalytics_dagster.ui import common
-from screanalytics_dagster.ui.client import ApiError
+from screanalytics_dagster.ui import session
+from screanalytics_dagster.ui.client import RequestFailed
 
 STATE_WORDS = {"materialized": "done", "stale": "stale", "failed": "failed", "running": "running", "missing": "not yet"}
 COLORS = {"done": "color: #1a7f37", "stale": "color: #9a6700", "failed": "color: #cf222e; font-weight: bold", "running": "color: #0969da", "not yet": "color: #8c959f"}
@@ -15,34 +15,38 @@ def register() -> None:
     ep_id = st.session_state["new_episode"].strip()
     video = st.session_state["new_video"].strip() or f"videos/{ep_id}.mp4"
     try:
-        common.client().register(ep_id, video)
-    except ApiError as exc:
-        common.flash("error", f"Could not register {ep_id or 'the episode'}: {exc.message}")
+        session.client().register(ep_id, video)
+    except RequestFailed as exc:
+        session.flash("error", f"Could not register {ep_id or 'the episode'}: {exc.message}")
         return
-    common.flash("success", f"Registered {ep_id} with {video}. Press Process to find, group and time its faces.")
+    session.flash("success", f"Registered {ep_id} with {video}. Press Process to find, group and time its faces.")
     st.session_state["episode"] = ep_id
 
 
 def render() -> None:
     st.title("Episodes")
-    common.job_panel()
-    episodes = common.episodes()
+    session.job_panel()
+    episodes = session.episodes()
     if episodes:
         rows = [{"episode": e["ep_id"], "video": e["video_uri"], **{a: STATE_WORDS.get(s["state"], s["state"]) for a, s in e["assets"].items()}} for e in episodes]
         st.dataframe(pd.DataFrame(rows).style.map(lambda word: COLORS.get(word, "")), hide_index=True)
     else:
         st.info("No episode is registered yet: register one below from a video already in storage.")
 
-    ep_id = common.selected_episode()
+    ep_id = session.selected_episode()
     if ep_id:
         st.subheader(ep_id)
-        st.button(f"Process {ep_id}", key="process", type="primary", on_click=common.start, args=(ep_id, "process"), help="Detect, embed, track, cluster, group and time the whole episode")
-        jobs = common.load(f"jobs:{ep_id}", lambda api: api.jobs(ep_id, limit=5))
+        for op in session.operations_on("episodes"):
+            st.button(f"{op['title']} {ep_id}", key=op["operation"], type="primary", on_click=session.start, args=(ep_id, op["operation"]), help=op["help"])
+        jobs = session.load(f"jobs:{ep_id}", lambda api: api.jobs(ep_id, limit=5))
         if jobs:
             st.caption("Latest jobs")
             st.dataframe(
                 pd.DataFrame([
-                    {"job": j["job_id"][:8], "operation": j["operation"], "state": j["state"], "step": j["progress"]["step"], "message": j["progress"]["message"], "error": (j["result"] or {}).get("error")}
+                    {
+                        "job": j["job_id"][:8], "operation": j["operation"], "state": j["state"], "step": j["progress"]["step"],
+                        "message": j["progress"]["message"], "error": (j["result"] or {}).get("error"),
+                    }
                     for j in jobs
                 ]).fillna(""),
                 hide_index=True,

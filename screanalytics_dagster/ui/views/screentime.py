@@ -4,7 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from screanalytics_dagster.ui import common
+from screanalytics_dagster.ui import session
 
 ROW_PX = 24
 
@@ -35,13 +35,13 @@ def charts(table: pd.DataFrame, timeline: pd.DataFrame, length: float) -> None:
 
 
 def render() -> None:
-    ep_id = common.episode_page("Screen time")
+    ep_id = session.episode_page("Screen time")
     if not ep_id:
         return
-    rows = common.load(f"screentime:{ep_id}", lambda api: api.screentime(ep_id), missing=f"{ep_id} has no screen time yet: process it on the Episodes page.")
+    rows = session.load(f"screentime:{ep_id}", lambda api: api.screentime(ep_id), missing=f"{ep_id} has no screen time yet: process it on the Episodes page.")
     if not rows:
         return
-    spans = common.load(f"timeline:{ep_id}", lambda api: api.timeline(ep_id)) or []
+    spans = session.load(f"timeline:{ep_id}", lambda api: api.timeline(ep_id)) or []
     named_only = st.toggle("Named people only", value=any(r["person_name"] for r in rows), key="named_only")
     table = pd.DataFrame(
         [{"person": name_of(r), "named": r["person_name"] is not None, "seconds": round(r["seconds"], 1), "tracks": r["n_tracks"], "person_id": r["person_id"]} for r in rows]

@@ -1,0 +1,160 @@
+"""Jobs are Dagster runs: launching one per (episode, operation) under a Redis lock, and reading them back."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import cast
+
+import redis
+from dagster import DagsterEventType, DagsterRun, DagsterRunStatus
+from dagster_graphql import DagsterGraphQLClientError
+
+from ..orchestration.in_process import PipelineError, run_operation, step_error
+from ..orchestration.operations import Operation
+from ..resources.artifacts import progress_key
+from .context import ApiContext
+from .errors import ApiError, unavailable
+
+STATES = {
+    DagsterRunStatus.QUEUED: "queued",
+    DagsterRunStatus.NOT_STARTED: "queued",
+    DagsterRunStatus.STARTING: "queued",
+    DagsterRunStatus.STARTED: "in_progress",
+    DagsterRunStatus.CANCELING: "in_progress",
+    DagsterRunStatus.SUCCESS: "success",
+    DagsterRunStatus.FAILURE: "failed",
+    DagsterRunStatus.CANCELED: "cancelled",
+}
+FINISHED = {"success", "failed", "cancelled"}
+PENDING_TTL_S = 60  # a lock taken by an API that died before its launch returned
+SYNC_MESSAGE = "Executed synchronously (Celery unavailable)"
+
+# Set key to new only while it still holds old (atomic compare-and-set / compare-and-delete).
+SWAP = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1 end return 0"
+DROP = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+def lock_key(ep_id: str, operation: str) -> str:
+    return f"screenalytics:job_lock:{ep_id}:{operation}"
+
+
+def state_of(run: DagsterRun) -> str:
+    return STATES.get(run.status, "queued")
+
+
+def start_job(ctx: ApiContext, ep_id: str, op: Operation, run_config: dict | None = None) -> dict:
+    """Launch op on the episode as a run (202 body), or run a cheap one here when Redis is down (200 body)."""
+    if not ctx.redis_up():
+        if not op.runs_in_api:
+            raise unavailable(f"Celery unavailable (Redis at {ctx.settings.redis_url or 'REDIS_URL, unset,'} does not answer): cannot start {op.name} now")
+        return run_here(ctx, ep_id, op, run_config)
+    client = ctx.redis
+    assert client is not None  # redis_up() answered
+    key, token = lock_key(ep_id, op.name), f"pending:{uuid.uuid4()}"
+    ttl = ctx.settings.job_time_limit_s + 600
+    if not take_lock(ctx, client, key, token):
+        raise ApiError(409, "Job already in progress", job_id=holder_run(lock_holder(client, key)))
+    try:
+        run_id = ctx.runs.launch(ep_id, op.name, run_config)
+    except (DagsterGraphQLClientError, OSError) as exc:
+        client.eval(DROP, 1, key, token)
+        raise unavailable(f"the Dagster webserver at {ctx.settings.dagster_webserver_url} did not take the run: {exc}") from exc
+    client.eval(SWAP, 1, key, token, run_id, ttl)
+    return {"job_id": run_id, "status": "queued", "async": True}
+
+
+def take_lock(ctx: ApiContext, client: redis.Redis, key: str, token: str) -> bool:
+    """Take the lock; a lock whose run has finished is stale and taken over."""
+    if client.set(key, token, nx=True, ex=PENDING_TTL_S):
+        return True
+    holder = lock_holder(client, key)
+    if holder is None:  # expired just now
+        return bool(client.set(key, token, nx=True, ex=PENDING_TTL_S))
+    run_id = holder_run(holder)
+    if run_id is None:
+        return False  # another launch is on its way
+    run = ctx.runs.run(run_id)
+    if run is not None and state_of(run) not in FINISHED:
+        return False
+    return bool(client.eval(SWAP, 1, key, holder, token, PENDING_TTL_S))
+
+
+def lock_holder(client: redis.Redis, key: str) -> bytes | None:
+    """The lock's value, as bytes: the client does not decode responses."""
+    return cast("bytes | None", client.get(key))
+
+
+def holder_run(holder: bytes | None) -> str | None:
+    """The run id a lock holds (None while its launch is pending)."""
+    if holder is None:
+        return None
+    value = holder.decode()
+    return None if value.startswith("pending:") else value
+
+
+def release_lock(ctx: ApiContext, run: DagsterRun) -> None:
+    """Drop the run's lock once the run has finished (only if it still holds it)."""
+    ep_id, operation = run.tags.get("episode"), run.tags.get("operation")
+    if ep_id and operation and ctx.redis_up() and ctx.redis is not None:
+        try:
+            ctx.redis.eval(DROP, 1, lock_key(ep_id, operation), run.run_id)
+        except redis.RedisError:
+            pass
+
+
+def run_here(ctx: ApiContext, ep_id: str, op: Operation, run_config: dict | None) -> dict:
+    """Run a cheap operation in this process and answer with its outcome."""
+    run_id = str(uuid.uuid4())
+    try:
+        run_operation(ep_id, op.name, Path(ctx.settings.storage_root), run_config, run_id=run_id, instance=ctx.instance, store=ctx.store)
+    except PipelineError as exc:
+        return {"job_id": run_id, "async": False, "status": "failed", "result": {"error": str(exc)}, "message": SYNC_MESSAGE}
+    run = ctx.runs.run(run_id)
+    assert run is not None  # run_operation recorded it in this instance
+    return {"job_id": run_id, "async": False, "status": "success", "result": run_result(ctx, run), "message": SYNC_MESSAGE}
+
+
+def job_view(ctx: ApiContext, run: DagsterRun) -> dict:
+    """The job as clients see it: state, the engine's status, progress and, once finished, the result."""
+    if run.run_id in ctx.finished_jobs:
+        return ctx.finished_jobs[run.run_id]
+    state = state_of(run)
+    if state in FINISHED:
+        release_lock(ctx, run)
+    reported = ctx.store.read_json(progress_key(run.run_id)) or {}
+    progress = {
+        "step": reported.get("step"),
+        "progress": 1.0 if state == "success" else reported.get("progress", 0.0),
+        "message": reported.get("message", state),
+    }
+    view = {
+        "job_id": run.run_id,
+        "episode": run.tags.get("episode"),
+        "operation": run.tags.get("operation"),
+        "state": state,
+        "raw_state": run.status.value,
+        "progress": progress,
+        "result": run_result(ctx, run) if state in FINISHED else None,
+    }
+    if state in FINISHED:
+        ctx.remember_finished(view)
+    return view
+
+
+def run_result(ctx: ApiContext, run: DagsterRun) -> dict:
+    """Counts from the run's materializations, or its error."""
+    if run.status == DagsterRunStatus.CANCELED:
+        return {"error": "cancelled"}
+    records = ctx.runs.events(run.run_id, {DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.STEP_FAILURE})
+    failures = [r.dagster_event for r in records if r.dagster_event is not None and r.dagster_event.is_step_failure]
+    if run.status == DagsterRunStatus.FAILURE:
+        return {"error": f"step {failures[0].step_key} failed: {step_error(failures[0])}" if failures else "run failed"}
+    counts = {}
+    for record in records:
+        materialization = record.asset_materialization
+        if materialization is not None:
+            counts[materialization.asset_key.to_user_string()] = {
+                name: value.value for name, value in materialization.metadata.items() if name.startswith("n_")
+            }
+    return counts

@@ -1,0 +1,1 @@
+"""Dagster orchestration: operation jobs, executor, instance, schedules, sensors, runs in this process and through the webserver."""

@@ -1,0 +1,96 @@
+"""The REST facade on the distributed stack: jobs are Dagster runs on Celery, locked per episode and operation."""
+
+import time
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from screanalytics_dagster.api import create_app
+from screanalytics_dagster.api.episode_state import ASSETS
+from screanalytics_dagster.api.job_control import lock_key
+
+pytestmark = pytest.mark.stack
+
+
+EPISODE = "apishow-s01e01"  # its own partition: the Celery tests use TEST_EPISODE on the same stack
+
+
+@pytest.fixture(scope="module")
+def api(stack, sample_episode):
+    """The API as deployed beside the stack: the same environment, its video uploaded under another name."""
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in {**stack.env, "DAGSTER_WEBSERVER_URL": stack.webserver_url}.items():
+            env.setenv(key, value)
+        client = TestClient(create_app())
+        stack.store.put_file(f"videos/uploads/{EPISODE}-master.mp4", sample_episode.video_path)
+        answer = client.post("/episodes", json={"ep_id": EPISODE, "video_uri": f"videos/uploads/{EPISODE}-master.mp4"})
+        assert answer.status_code == 201, answer.text
+        yield client
+
+
+def wait_for(api, job_id: str, timeout_s: float = 300) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while (job := api.get(f"/celery_jobs/{job_id}").json())["state"] not in ("success", "failed", "cancelled"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.5)
+    return job
+
+
+def test_process_async_reaches_success_through_the_worker_and_holds_a_lock_meanwhile(api, stack, redis_url):
+    started = api.post(f"/episodes/{EPISODE}/process_async")
+    assert started.status_code == 202, started.text
+    job_id = started.json()["job_id"]
+    assert started.json() == {"job_id": job_id, "status": "queued", "async": True}
+    locks = redis.Redis.from_url(redis_url)
+    assert locks.get(lock_key(EPISODE, "process")) == job_id.encode()
+    second = api.post(f"/episodes/{EPISODE}/process_async")
+    assert second.status_code == 409 and second.json() == {"detail": "Job already in progress", "job_id": job_id}
+    seen = []
+    deadline = time.monotonic() + 300
+    while (job := api.get(f"/jobs/{job_id}").json())["state"] != "success":
+        assert job["state"] in ("queued", "in_progress") and time.monotonic() < deadline, job
+        if job["progress"]["step"]:
+            seen.append((ASSETS.index(job["progress"]["step"]), job["progress"]["progress"]))
+        time.sleep(0.3)
+    assert seen and seen == sorted(seen) and seen[0][0] == 0, seen  # progress only moves forward, from faces on
+    assert job["raw_state"] == "SUCCESS" and job["progress"]["progress"] == 1.0
+    assert job["result"]["faces"]["n_faces"] > 0 and job["result"]["screentime"]["n_persons"] >= 1
+    assert locks.get(lock_key(EPISODE, "process")) is None
+    assert all(state["materialized"] and not state["stale"] for state in api.get(f"/episodes/{EPISODE}").json()["assets"].values())
+
+
+def test_a_lock_left_by_a_finished_run_does_not_block(api, stack, redis_url):
+    finished = api.get(f"/jobs?episode={EPISODE}&state=success").json()[0]["job_id"]
+    redis.Redis.from_url(redis_url).set(lock_key(EPISODE, "auto_group"), finished)  # as if the API died before releasing it
+    answer = api.post(f"/episodes/{EPISODE}/clusters/group_async")
+    assert answer.status_code == 202, answer.text
+    assert wait_for(api, answer.json()["job_id"])["state"] == "success"
+
+
+def test_batch_assign_async_names_a_cluster(api):
+    clusters = api.get(f"/episodes/{EPISODE}/clusters").json()
+    target = max(clusters, key=lambda c: c["size"])["cluster_id"]
+    answer = api.post(f"/episodes/{EPISODE}/clusters/batch_assign_async", json={"assignments": [{"cluster_id": target, "cast_name": "Kyle Richards"}]})
+    assert answer.status_code == 202 and answer.json()["async"] is True
+    assert wait_for(api, answer.json()["job_id"])["state"] == "success"
+    named = {c["cluster_id"]: c for c in api.get(f"/episodes/{EPISODE}/clusters").json()}[target]
+    assert (named["person_name"], named["source"]) == ("Kyle Richards", "manual")
+    assert "Kyle Richards" in [row["person_name"] for row in api.get(f"/episodes/{EPISODE}/screentime").json()]
+
+
+def test_cancel_is_idempotent_and_answers_the_final_state(api):
+    job_id = api.post(f"/episodes/{EPISODE}/embeddings/reembed_async").json()["job_id"]
+    first = api.post(f"/celery_jobs/{job_id}/cancel")
+    assert first.status_code == 200 and first.json()["state"] in ("in_progress", "cancelled")
+    assert wait_for(api, job_id, 60)["state"] == "cancelled"
+    again = api.post(f"/jobs/{job_id}/cancel")
+    assert again.status_code == 200 and again.json()["state"] == "cancelled" and again.json()["result"] == {"error": "cancelled"}
+    again = api.post(f"/episodes/{EPISODE}/embeddings/reembed_async")  # the lock went with the run
+    assert again.status_code == 202
+    api.post(f"/jobs/{again.json()['job_id']}/cancel")
+
+
+def test_health_is_ok_when_everything_answers(api):
+    answer = api.get("/healthz")
+    assert answer.status_code == 200 and answer.json()["status"] == "ok"
