@@ -34,7 +34,7 @@ from dagster import DagsterRun, DagsterRunStatus
 from screanalytics_dagster.deploy.commands import api_command, code_server_env, webserver_command
 from screanalytics_dagster.deploy.processes import Processes, free_port, start_code_server
 from screanalytics_dagster.orchestration.instance import prepare_dagster_home
-from screanalytics_dagster.orchestration.operations import run_tags
+from screanalytics_dagster.orchestration.operations import PROCESS
 from screanalytics_dagster.testing.services import postgres_server, redis_server, scratch_database
 
 TARGETS = {"status, polling every 0.2 s": "  (target p99 < 30 ms)", "status, back to back": "  (stress: no target)"}
@@ -46,7 +46,7 @@ def fill(instance, n: int) -> list[str]:
     ids = []
     for i in range(n):
         ep = f"filler{i % 50}-s01e{i % 90 + 1:02d}"
-        run = DagsterRun(job_name="process_episode", run_id=str(uuid.uuid4()), status=random.choice(STATUSES), tags={**run_tags(ep, "process"), "dagster/partition": ep})
+        run = DagsterRun(job_name=PROCESS.job, run_id=str(uuid.uuid4()), status=random.choice(STATUSES), tags={**PROCESS.tags(ep), "dagster/partition": ep})
         instance.add_run(run)
         ids.append(run.run_id)
     return ids

@@ -10,7 +10,7 @@ from ..resources import BaseArtifactStore
 from ..resources.artifacts import CLUSTERS, CROPS, THUMBNAILS
 from ..vision import tables
 from ..vision.clustering import CLUSTER_SIM, cluster_name, cluster_tracks, thumbnail_faces
-from .loading import load_tracks
+from .loading import read_tracks
 from .partitions import episode_of, episodes
 from .tracks import tracks
 
@@ -37,19 +37,20 @@ def clusters(context: AssetExecutionContext, config: ClustersConfig, store: Base
     """Average-linkage clustering of tracks on their face embeddings, with cannot-link constraints."""
     ep_id = episode_of(context)
     started = time.perf_counter()
-    track_table = load_tracks(store, ep_id)
-    groups = cluster_tracks(track_table.sums, track_table.counts, track_table.conflicts, config.threshold)
-    track_ids = [track_table.track_ids[g] for g in groups]
+    episode = read_tracks(store, ep_id)
+    look = episode.appearance
+    groups = cluster_tracks(look.sums, look.counts, look.conflicts, config.threshold)
+    track_ids = [episode.tracks.track_id[g] for g in groups]
     table = pa.table(
         {
             "cluster_id": pa.array([cluster_name(t) for t in track_ids], pa.string()),
             "track_ids": pa.array([t.tolist() for t in track_ids], pa.list_(pa.int64())),
-            "n_faces": pa.array([sum(len(track_table.face_ids[i]) for i in g) for g in groups], pa.int64()),
+            "n_faces": pa.array([sum(len(episode.tracks.face_ids[i]) for i in g) for g in groups], pa.int64()),
         },
         schema=tables.CLUSTERS,
     )
     store.write_table(CLUSTERS.key(ep_id), table)
-    write_thumbnails(store, ep_id, table.column("cluster_id").to_pylist(), thumbnail_faces(groups, track_table.face_ids, track_table.score_of))
+    write_thumbnails(store, ep_id, table.column("cluster_id").to_pylist(), thumbnail_faces(groups, episode.tracks.face_ids, episode.score_of))
     sizes = np.array([len(g) for g in groups])
     faces_per_cluster = table.column("n_faces").to_numpy()
     singleton = float(np.mean(sizes == 1)) if len(sizes) else 0.0
@@ -57,7 +58,7 @@ def clusters(context: AssetExecutionContext, config: ClustersConfig, store: Base
     return MaterializeResult(
         metadata={
             "n_clusters": len(groups),
-            "n_tracks": len(track_table.track_ids),
+            "n_tracks": len(episode.tracks),
             "threshold": config.threshold,
             "singleton_fraction": round(singleton, 4),
             "largest_cluster_fraction": round(largest, 4),

@@ -7,12 +7,14 @@ import pyarrow as pa
 from dagster import AssetExecutionContext, Config, MaterializeResult, asset
 
 from ..resources import BaseArtifactStore, FaceModels
-from ..resources.artifacts import CROPS, EMBEDDINGS, FACES
+from ..resources.artifacts import CROPS, EMBEDDINGS
 from ..vision import tables
 from ..vision.boxes import DUPLICATE_IOU, DUPLICATE_MAX_CHAIN, duplicate_anchors
 from ..vision.detection import decode_crops
-from ..vision.faces import EMBED_BATCH, MIN_EMBED_NORM
+from ..vision.faces import EMBED_BATCH
+from ..vision.stages import Embeddings
 from .faces import faces
+from .loading import read_faces
 from .partitions import episode_of, episodes
 from .progress import progress_reporter
 
@@ -30,22 +32,15 @@ def embeddings(
 ) -> MaterializeResult:
     """Embed (batched) the aligned crop of the surest face of each run of near-duplicates; `covers` lists the run."""
     ep_id = episode_of(context)
-    face_table = store.read_table(FACES.key(ep_id))
-    face_ids = face_table.column("face_id").to_numpy()
-    boxes = np.stack([face_table.column(c).to_numpy() for c in ("x1", "y1", "x2", "y2")], axis=1)
-    anchors = duplicate_anchors(
-        face_table.column("frame_idx").to_numpy(),
-        face_table.column("shot_id").to_numpy(),
-        boxes,
-        face_table.column("score").to_numpy(),
-        config.duplicate_iou,
-        config.duplicate_max_chain,
-    )
+    found, _ = read_faces(store, ep_id)
+    face_ids = found.face_id
+    anchors = duplicate_anchors(found, config.duplicate_iou, config.duplicate_max_chain)
     covers: dict[int, list[int]] = {}
     for row, anchor in enumerate(anchors):
         covers.setdefault(int(face_ids[anchor]), []).append(int(face_ids[row]))
     wanted = np.fromiter(covers, np.int64)
     engine = models.engine()
+    min_norm = engine.pack.min_embed_norm
     report = progress_reporter(context, store)
     started = time.perf_counter()
     done, unclear = 0, 0
@@ -56,19 +51,9 @@ def embeddings(
             if len(keep):
                 jpegs = batch.column("jpeg").take(pa.array(keep)).to_pylist()
                 vectors, norms = engine.embed(decode_crops(jpegs))
-                writer.write_batch(
-                    pa.RecordBatch.from_arrays(
-                        [
-                            pa.array(ids[keep], pa.int64()),
-                            tables.embedding_column(vectors),
-                            pa.array([covers[int(i)] for i in ids[keep]], pa.list_(pa.int64())),
-                            pa.array(norms, pa.float32()),
-                        ],
-                        schema=tables.EMBEDDINGS,
-                    )
-                )
+                writer.write_batch(Embeddings(ids[keep], vectors, [covers[int(i)] for i in ids[keep]], norms, norms >= min_norm).to_arrow())
                 done += len(keep)
-                unclear += int((norms < MIN_EMBED_NORM).sum())
+                unclear += int((norms < min_norm).sum())
             report(done, len(covers), f"{done}/{len(covers)} faces embedded")
     seconds = time.perf_counter() - started
     return MaterializeResult(
@@ -77,7 +62,7 @@ def embeddings(
             "n_embedded": len(covers),
             "skipped_fraction": round(1 - len(covers) / len(face_ids), 4) if len(face_ids) else 0.0,
             "n_unclear": unclear,
-            "min_embed_norm": MIN_EMBED_NORM,
+            "min_embed_norm": min_norm,
             "duplicate_iou": config.duplicate_iou,
             "duplicate_max_chain": config.duplicate_max_chain,
             "model_pack": engine.pack.name,

@@ -8,7 +8,7 @@ from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Con
 from ..resources import BaseArtifactStore, FaceModels
 from ..resources.artifacts import CROPS, FACES
 from ..vision import tables
-from ..vision.detection import detect_faces
+from ..vision.detection import crops_batch, detect_faces
 from ..vision.video import SAMPLE_FPS, probe, sample_step
 from .partitions import episode_of, episodes
 from .progress import progress_reporter
@@ -41,12 +41,12 @@ def faces(context: AssetExecutionContext, config: FacesConfig, store: BaseArtifa
         store.table_writer(FACES.key(ep_id), schema) as face_writer,
         store.table_writer(CROPS.key(ep_id), tables.CROPS) as crop_writer,
     ):
-        for face_batch, crop_batch in detect_faces(video, engine, config.sample_fps, progress_reporter(context, store)):
-            face_writer.write_batch(face_batch.replace_schema_metadata(schema.metadata))
-            crop_writer.write_batch(crop_batch)
-            n_faces += face_batch.num_rows
-            if face_batch.num_rows:
-                n_shots = max(n_shots, int(max(face_batch.column("shot_id").to_pylist())) + 1)
+        for found, jpegs in detect_faces(video, engine, config.sample_fps, progress_reporter(context, store)):
+            face_writer.write_batch(found.to_arrow().replace_schema_metadata(schema.metadata))
+            crop_writer.write_batch(crops_batch(found, jpegs))
+            n_faces += len(found)
+            if len(found):
+                n_shots = max(n_shots, int(found.shot_id.max()) + 1)
     seconds = time.perf_counter() - started
     n_frames = -(-info.n_frames // step)
     return MaterializeResult(

@@ -22,7 +22,7 @@ from ..vision.grouping import (
     resolve_manual,
 )
 from .clusters import clusters
-from .loading import load_tracks
+from .loading import read_tracks
 from .partitions import episode_of, episodes
 
 
@@ -50,16 +50,17 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
     cluster_table = store.read_table(CLUSTERS.key(ep_id))
     cluster_ids = cluster_table.column("cluster_id").to_pylist()
     cluster_tracks = {c: np.asarray(t, np.int64) for c, t in zip(cluster_ids, cluster_table.column("track_ids").to_pylist())}
-    track_table = load_tracks(store, ep_id)
-    row_of_track = {int(t): i for i, t in enumerate(track_table.track_ids)}
-    membership = np.zeros((len(cluster_ids), len(track_table.track_ids)))
+    episode = read_tracks(store, ep_id)
+    tracks, look = episode.tracks, episode.appearance
+    row_of_track = {int(t): i for i, t in enumerate(tracks.track_id)}
+    membership = np.zeros((len(cluster_ids), len(tracks)))
     for c, cid in enumerate(cluster_ids):
         membership[c, [row_of_track[int(t)] for t in cluster_tracks[cid]]] = 1.0
-    sums = membership @ track_table.sums
-    counts = membership @ track_table.counts
-    conflicts = (membership @ track_table.conflicts @ membership.T) > 0
+    sums = membership @ look.sums
+    counts = membership @ look.counts
+    conflicts = (membership @ look.conflicts @ membership.T) > 0
 
-    track_faces = dict(zip(track_table.track_ids.tolist(), track_table.face_ids))
+    track_faces = dict(zip(tracks.track_id.tolist(), tracks.face_ids))
     assignments = parse_assignments(store.read_json(MANUAL_ASSIGNMENTS.key(ep_id), default=[]))
     if config.assignments:
         new = parse_assignments([a.model_dump(exclude_none=True) for a in config.assignments])

@@ -7,6 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 from dagster import DagsterEvent, DagsterInstance
 
+from ..assets.partitions import EPISODES
 from ..resources import BaseArtifactStore, artifact_store
 from ..resources.artifacts import SCREENTIME
 from .instance import local_instance
@@ -33,7 +34,7 @@ def run_operation(
     """Run an operation's job on an episode in this process (store: default the settings' one under root); PipelineError when it fails."""
     op = operation(name)
     instance = instance or local_instance(root)
-    instance.add_dynamic_partitions("episodes", [ep_id])
+    instance.add_dynamic_partitions(EPISODES, [ep_id])
     result = definitions().resolve_job_def(op.job).execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": LOG_LEVEL}}}, **(run_config or {})},
         instance=instance,

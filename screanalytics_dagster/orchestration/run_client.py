@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from dagster import DagsterEventType, DagsterInstance, DagsterRun, EventLogEntry, RunsFilter
 from dagster_graphql import DagsterGraphQLClient
 
+from ..assets.partitions import EPISODES
 from ..ids import validate_episode_id
 from .operations import operation
 
@@ -31,7 +32,7 @@ class RunClient:
         """Queue a run of the named operation on the episode (registering its partition); returns the run id."""
         validate_episode_id(ep_id)
         op = operation(name)
-        self.instance.add_dynamic_partitions("episodes", [ep_id])
+        self.instance.add_dynamic_partitions(EPISODES, [ep_id])
         return self.graphql.submit_job_execution(
             op.job,
             repository_location_name=CODE_LOCATION,

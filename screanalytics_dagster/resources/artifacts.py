@@ -60,6 +60,11 @@ def exemplars_prefix(show: str) -> str:
     return f"shows/{show}/exemplars/"
 
 
+def legacy_facebank_key(show: str) -> str:
+    """The one facebank file of a show that releases before per-episode exemplars rewrote as a whole (read, never written)."""
+    return f"shows/{show}/facebank.parquet"
+
+
 def progress_key(run_id: str) -> str:
     """Key of the latest progress a run's steps reported."""
     return f"runs/{run_id}/progress.json"

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .stages import Faces
+
+# A face this close to one of the previous sample reuses its embedding. Raise: more faces embedded (slower on a CPU);
+# lower: a face that moved or turned keeps an embedding of how it looked before.
 DUPLICATE_IOU = 0.8
-DUPLICATE_MAX_CHAIN = 10  # re-embed at least every 10 samples (2 s at 5 fps) even in a still shot
+# Re-embed at least every this many samples (2 s at 5 fps) even in a still shot. Raise: fewer embeddings; lower: a
+# still face that changes (turns, blurs) is seen anew sooner.
+DUPLICATE_MAX_CHAIN = 10
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -30,20 +36,14 @@ def frame_groups(frame_idx: np.ndarray) -> list[np.ndarray]:
     return np.split(order, cuts) if len(order) else []
 
 
-def duplicate_anchors(
-    frame_idx: np.ndarray,
-    shot_id: np.ndarray,
-    boxes: np.ndarray,
-    scores: np.ndarray,
-    iou_min: float = DUPLICATE_IOU,
-    max_chain: int = DUPLICATE_MAX_CHAIN,
-) -> np.ndarray:
+def duplicate_anchors(faces: Faces, iou_min: float = DUPLICATE_IOU, max_chain: int = DUPLICATE_MAX_CHAIN) -> np.ndarray:
     """For each face, the row of the face whose embedding stands for it (itself when it must be embedded).
 
     A face that repeats a face of the previous sampled frame in the same shot (same place, same
     size: IoU >= iou_min, one-to-one) joins that face's run, for at most max_chain samples; each
     run is embedded once, at its surest face (a run often starts blurred, mid-move or mid-focus).
     """
+    frame_idx, shot_id, boxes, scores = faces.frame_idx, faces.shot_id, faces.boxes, faces.score
     runs = np.arange(len(frame_idx))
     chain = np.zeros(len(frame_idx), np.int64)
     previous: np.ndarray | None = None

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-CLUSTER_SIM = 0.35  # mean pairwise cosine between the faces of two clusters to merge them
+from .stages import Embeddings, Faces, Tracks
+
+# Mean pairwise face cosine above which two clusters merge. Raise: purer clusters, but one person in more of them
+# (more cards to name); lower: fewer cards, but look-alikes share one.
+CLUSTER_SIM = 0.35
 
 
 def agglomerate(sums: np.ndarray, counts: np.ndarray, conflicts: np.ndarray, threshold: float) -> np.ndarray:
@@ -55,6 +61,33 @@ def co_occurrence(track_frames: list[np.ndarray], n_tracks: int) -> np.ndarray:
             conflicts[np.ix_(idx, idx)] = True
     np.fill_diagonal(conflicts, False)
     return conflicts
+
+
+@dataclass(frozen=True)
+class TrackAppearance:
+    """What clustering knows of each track: the distinct embeddings it is known by (summed, counted), and who it co-occurs with."""
+
+    sums: np.ndarray  # (T,512) sum of the distinct embeddings each track is known by (its clear ones when it has any)
+    counts: np.ndarray  # (T,) embeddings in each sum
+    conflicts: np.ndarray  # (T,T) tracks known by faces in the same frame
+
+    @classmethod
+    def of(cls, tracks: Tracks, faces: Faces, embeddings: Embeddings) -> TrackAppearance:
+        frame_of = dict(zip(faces.face_id.tolist(), faces.frame_idx.tolist()))
+        row_of = embeddings.row_of()
+        sums = np.zeros((len(tracks), embeddings.vectors.shape[1]), np.float64)
+        counts = np.zeros(len(tracks))
+        frames = []
+        for t, ids in enumerate(tracks.face_ids):
+            rows = np.array([row_of[f] for f in ids.tolist()])
+            # A track is known by its clear faces; one never seen clearly, by all of its faces.
+            seen = embeddings.clear[rows] | ~embeddings.clear[rows].any()
+            distinct = np.unique(rows[seen])
+            sums[t] = embeddings.vectors[distinct].sum(axis=0)
+            counts[t] = len(distinct)
+            # Only faces a track is known by say two tracks are two people: a blurred move can yield two boxes on one face.
+            frames.append(np.array([frame_of[f] for f in ids[seen].tolist()]))
+        return cls(sums, counts, co_occurrence(frames, len(tracks)))
 
 
 def cluster_tracks(

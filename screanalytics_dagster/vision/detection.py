@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import cv2
 import numpy as np
@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from . import tables
 from .faces import FaceEngine
+from .stages import Faces
 from .video import SAMPLE_FPS, ShotDetector, probe, read_ahead, sample_frames, sample_step
 
 BATCH_FRAMES = 64
@@ -25,36 +26,33 @@ def detect_faces(
     engine: FaceEngine,
     sample_fps: float = SAMPLE_FPS,
     progress: Progress | None = None,
-) -> Iterator[tuple[pa.RecordBatch, pa.RecordBatch]]:
-    """Yield (faces, crops) record batches for every BATCH_FRAMES sampled frames of a video."""
+) -> Iterator[tuple[Faces, list[bytes]]]:
+    """Yield the faces of every BATCH_FRAMES sampled frames of a video, with the JPEG of each face's aligned crop."""
     info = probe(video)
     total = -(-info.n_frames // sample_step(info.fps, sample_fps))
     shots = ShotDetector(sample_fps)
-    rows: list[tuple] = []
+    found: list[Faces] = []
     crops: list[bytes] = []
     face_id = 0
     for n, frame in enumerate(read_ahead(sample_frames(video, sample_fps)), start=1):
         shot = shots.update(frame.image)
         dets = engine.detect(frame.image)
-        for box, score, crop in zip(dets.boxes, dets.scores, engine.align(frame.image, dets.kps)):
-            rows.append((face_id, frame.index, frame.ts, *box.tolist(), float(score), shot))
-            crops.append(cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY])[1].tobytes())
-            face_id += 1
+        found.append(Faces.of_frame(face_id, frame.index, frame.ts, shot, dets))
+        crops += [cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY])[1].tobytes() for crop in engine.align(frame.image, dets.kps)]
+        face_id += len(dets)
         if n % BATCH_FRAMES == 0:
-            yield _batches(rows, crops)
-            rows, crops = [], []
+            yield Faces.concat(found), crops
+            found, crops = [], []
             if progress:
                 progress(n, total, f"frame {frame.index}/{info.n_frames}")
-    yield _batches(rows, crops)
+    yield Faces.concat(found), crops
     if progress:
         progress(total, total, f"{face_id} faces in {shots.shot + 1} shots")
 
 
-def _batches(rows: list[tuple], crops: list[bytes]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
-    columns: list[Sequence[Any]] = list(zip(*rows)) if rows else [[] for _ in tables.FACES]
-    faces = pa.RecordBatch.from_arrays([pa.array(c, f.type) for c, f in zip(columns, tables.FACES)], schema=tables.FACES)
-    crop_batch = pa.RecordBatch.from_arrays([faces.column("face_id"), pa.array(crops, pa.binary())], schema=tables.CROPS)
-    return faces, crop_batch
+def crops_batch(faces: Faces, jpegs: list[bytes]) -> pa.RecordBatch:
+    """The crops table's rows for these faces (tables.CROPS)."""
+    return pa.RecordBatch.from_arrays([pa.array(faces.face_id, pa.int64()), pa.array(jpegs, pa.binary())], schema=tables.CROPS)
 
 
 def decode_crops(jpegs: list[bytes]) -> np.ndarray:

@@ -10,12 +10,18 @@ from pathlib import Path
 
 import numpy as np
 
-DET_THRESH = 0.2  # low on purpose: a track needs one face clear enough to embed (vision.tracking)
-DET_LONG_SIDE = 640
+from .stages import Detections
+
+# Low on purpose: tracking keeps only tracks with a clear face (vision.tracking). Raise: fewer false faces, but small
+# and blurred real ones are lost; lower: more candidates, each costing a crop and an embedding.
+DET_THRESH = 0.2
+DET_LONG_SIDE = 640  # detector input's long side. Raise: finds smaller faces, costs time as its square; lower: the reverse
 EMBED_BATCH = 32
-# Raw ArcFace feature norm below which an embedding says little about who it is (blur, defocus, not a face):
-# such faces of the default pack's MobileFaceNet are about as similar to their own identity as to strangers.
-MIN_EMBED_NORM = 16.0
+# Raw ArcFace feature length below which an embedding says little about who it is (blur, defocus, not a face), per
+# recognizer: such faces of MobileFaceNet (w600k_mbf) are about as similar to their own identity as to strangers.
+# Raise: fewer faces steer tracks and clusters, so blurred tracks split off; lower: unclear faces merge strangers.
+MIN_EMBED_NORMS = {"w600k_mbf": 16.0}
+UNMEASURED_MIN_EMBED_NORM = 16.0  # a recognizer not measured yet gets the default pack's
 CROP_SIZE = 112
 DEFAULT_PACK = ("scrfd_500m_bnkps.onnx", "w600k_mbf.onnx")
 
@@ -35,17 +41,10 @@ class ModelPack:
     def name(self) -> str:
         return f"{self.detector.stem}+{self.recognizer.stem}"
 
-
-@dataclass
-class Detections:
-    """Faces found in one frame: boxes (N,4) x1y1x2y2 px, scores (N,), landmarks (N,5,2)."""
-
-    boxes: np.ndarray
-    scores: np.ndarray
-    kps: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.scores)
+    @property
+    def min_embed_norm(self) -> float:
+        """The raw embedding length under which this pack's recognizer is unclear about who a face is."""
+        return MIN_EMBED_NORMS.get(self.recognizer.stem, UNMEASURED_MIN_EMBED_NORM)
 
 
 def default_model_dir() -> Path:

@@ -11,8 +11,12 @@ import numpy as np
 
 from .clustering import agglomerate
 
-GROUP_SIM = 0.2  # clusters of one person merge above this mean pairwise cosine (different people: about 0)
-FACEBANK_SIM = 0.45  # a cluster takes a facebank name above this cosine to one of its faces
+# Clusters of one person merge into one person above this mean pairwise cosine (different people: about 0). Raise:
+# one person stays split in several; lower: different people become one.
+GROUP_SIM = 0.2
+# A cluster takes a facebank name above this cosine to one of its exemplars. Raise: fewer clusters named for the
+# reviewer; lower: a stranger may take a cast member's name.
+FACEBANK_SIM = 0.45
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-GAP_TOLERANCE = 0.5  # seconds: a gap this short or shorter between a person's tracks counts as on screen
-SHOT_GAP_TOLERANCE = 3.0  # within one shot a person missed this long (turned away, out of focus) stayed on screen
+# Seconds between two of a person's tracks that still count as on screen. Raise: brief cut-aways count as screen time;
+# lower: every missed sample is lost time.
+GAP_TOLERANCE = 0.5
+# The same within one shot, where a person missed this long (turned away, out of focus) stayed on screen. Raise: a
+# person who left the frame is still counted; lower: turned-away moments are lost.
+SHOT_GAP_TOLERANCE = 3.0
 
 
 def merge_intervals(

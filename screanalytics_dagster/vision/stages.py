@@ -10,6 +10,8 @@ import pyarrow as pa
 from . import tables
 
 BOX_COLUMNS = ("x1", "y1", "x2", "y2")
+# Embeddings written before they carried `clear` were all judged by the default pack's MobileFaceNet threshold.
+LEGACY_MIN_EMBED_NORM = 16.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Embeddings:
     vectors: np.ndarray  # (M,512) float32, L2-normalised
     covers: list[list[int]]  # faces (the embedded one included) that reuse each vector
     norm: np.ndarray  # (M,) float32 raw ArcFace length: low when blurred or not a face
+    clear: np.ndarray  # (M,) bool: norm at or above the recognizer's min_embed_norm, clear enough to say who it is
 
     def __len__(self) -> int:
         return len(self.face_id)
@@ -87,12 +90,13 @@ class Embeddings:
 
     @classmethod
     def from_arrow(cls, table: pa.Table | pa.RecordBatch) -> Embeddings:
-        column = table.column
-        return cls(column("face_id").to_numpy(), tables.embedding_matrix(column("embedding")), column("covers").to_pylist(), column("norm").to_numpy())
+        column, norm = table.column, table.column("norm").to_numpy()
+        clear = column("clear").to_numpy(zero_copy_only=False) if "clear" in table.schema.names else norm >= LEGACY_MIN_EMBED_NORM
+        return cls(column("face_id").to_numpy(), tables.embedding_matrix(column("embedding")), column("covers").to_pylist(), norm, clear)
 
     def to_arrow(self) -> pa.RecordBatch:
         arrays = [pa.array(self.face_id, pa.int64()), tables.embedding_column(self.vectors), pa.array(self.covers, pa.list_(pa.int64())),
-                  pa.array(self.norm, pa.float32())]
+                  pa.array(self.norm, pa.float32()), pa.array(self.clear, pa.bool_())]
         return pa.RecordBatch.from_arrays(arrays, schema=tables.EMBEDDINGS)
 
 

@@ -27,6 +27,7 @@ EMBEDDINGS = pa.schema(
         ("embedding", pa.list_(pa.float32(), EMBED_DIM)),
         ("covers", pa.list_(pa.int64())),  # faces (this one included) that reuse this embedding
         ("norm", pa.float32()),  # raw ArcFace feature norm: low when the face is blurred or not a face
+        ("clear", pa.bool_()),  # norm at or above the recognizer's min_embed_norm: clear enough to say who it is
     ]
 )
 TRACKS = pa.schema(

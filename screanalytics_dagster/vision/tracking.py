@@ -9,13 +9,24 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .boxes import frame_groups, iou_matrix
+from .stages import Faces
 
+# Box overlap with a track's last face that lets a face join it. Raise: fast moves start new tracks; lower: two
+# people crossing may swap tracks.
 TRACK_IOU = 0.3
-TRACK_SIM = 0.35  # below this the identity changed: the track splits
-TRACK_SIM_STRONG = 0.6  # a face this similar joins its track even after a jump in position
-TRACK_MIN_SCORE = 0.5  # a track never seen clearly needs one face this sure, and TRACK_MIN_FACES faces, to count
+# Below this cosine to its track the identity changed and the track splits. Raise: one person's turns and blurs
+# split their track; lower: a cut-away within a shot keeps the wrong person in the track.
+TRACK_SIM = 0.35
+# A face this similar joins its track even after a jump in position. Raise: jumps start new tracks; lower: a look-alike
+# nearby can take over a track.
+TRACK_SIM_STRONG = 0.6
+# A track never seen clearly counts only with one face this sure and TRACK_MIN_FACES faces. Raise: fewer false
+# persons, but more blurred real faces lose their screen time; lower: flickers and patterns count.
+TRACK_MIN_SCORE = 0.5
 TRACK_MIN_FACES = 3
-TRACK_MAX_GAP = 3  # a track ends when its last face is more than this many samples back
+# A track ends when its last face is more than this many samples back. Raise: bridges longer misses but may join
+# two people who stand in one place in turn; lower: a missed detection splits a track.
+TRACK_MAX_GAP = 3
 
 
 @dataclass
@@ -40,16 +51,7 @@ class TrackParams:
     min_faces: int = TRACK_MIN_FACES
 
 
-def build_tracks(
-    frame_idx: np.ndarray,
-    shot_id: np.ndarray,
-    boxes: np.ndarray,
-    scores: np.ndarray,
-    embeddings: np.ndarray,
-    embedding_of: np.ndarray,
-    step: int,
-    params: TrackParams = TrackParams(),
-) -> list[np.ndarray]:
+def build_tracks(faces: Faces, embeddings: np.ndarray, embedding_of: np.ndarray, step: int, params: TrackParams = TrackParams()) -> list[np.ndarray]:
     """Rows of each track, ordered by first frame; face i looks like embeddings[embedding_of[i]] (-1: unknown).
 
     A track with no known appearance (no face clear enough to embed) counts only when it lasts
@@ -57,6 +59,7 @@ def build_tracks(
     pattern in the set. That is how a low detection threshold keeps small and blurred faces
     without keeping false positives, whose embeddings are rarely clear.
     """
+    frame_idx, shot_id, boxes, scores = faces.frame_idx, faces.shot_id, faces.boxes, faces.score
     finished: list[Track] = []
     active: list[Track] = []
     shot = None

@@ -13,8 +13,10 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stderr noi
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-SAMPLE_FPS = 5.0
-SHOT_THRESHOLD = 27.0  # PySceneDetect ContentDetector's default HSV-difference threshold
+SAMPLE_FPS = 5.0  # frames sampled per second. Raise: finer screen time, costs time in proportion; lower: the reverse
+# PySceneDetect ContentDetector's default HSV-difference threshold. Raise: missed cuts let tracks cross them; lower:
+# camera moves split tracks at false cuts.
+SHOT_THRESHOLD = 27.0
 SHOT_WIDTH = 256  # shots are detected on a small nearest-neighbour copy: cuts are global changes, and area averaging costs 1 ms a frame
 READ_AHEAD = 8
 

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from screanalytics_dagster.vision.boxes import duplicate_anchors, frame_groups, iou_matrix
+from screanalytics_dagster.vision.stages import Faces
 
 pytestmark = pytest.mark.unit
 
@@ -53,6 +54,12 @@ def test_frame_groups(frames, expected):
     assert [g.tolist() for g in frame_groups(np.array(frames, np.int64))] == expected
 
 
+def faces_of(frames, shots, boxes, scores) -> Faces:
+    """Faces numbered in row order, at the given frames (ts unused here)."""
+    n = len(frames)
+    return Faces(np.arange(n), np.asarray(frames), np.zeros(n), np.asarray(boxes, np.float32), np.asarray(scores, np.float32), np.asarray(shots))
+
+
 def still(n, shots=None, boxes=None):
     """frame_idx, shot_id, boxes and scores (all equal) of one face per sampled frame (step 5)."""
     frames = np.arange(n) * 5
@@ -74,22 +81,22 @@ def still(n, shots=None, boxes=None):
 )
 
 def test_duplicate_anchors_single_face(n, shots, boxes, max_chain, expected):
-    assert duplicate_anchors(*still(n, shots, boxes), max_chain=max_chain).tolist() == expected
+    assert duplicate_anchors(faces_of(*still(n, shots, boxes)), max_chain=max_chain).tolist() == expected
 
 
 def test_duplicate_anchors_two_faces_map_one_to_one():
     frames = np.array([0, 0, 5, 5, 10, 10])
     boxes = np.array([BOX, [50, 0, 60, 10], [50, 0, 60, 10], BOX, BOX, [50, 0, 60, 10]], float)
-    assert duplicate_anchors(frames, np.zeros(6, np.int64), boxes, np.ones(6)).tolist() == [0, 1, 1, 0, 0, 1]
+    assert duplicate_anchors(faces_of(frames, np.zeros(6, np.int64), boxes, np.ones(6))).tolist() == [0, 1, 1, 0, 0, 1]
 
 
 def test_duplicate_anchors_only_the_best_of_two_candidates_borrows():
     frames = np.array([0, 5, 5])
     boxes = np.array([BOX, [0, 0, 10, 9], BOX], float)  # both overlap the earlier face by IoU >= 0.8
-    assert duplicate_anchors(frames, np.zeros(3, np.int64), boxes, np.ones(3)).tolist() == [0, 1, 0]
+    assert duplicate_anchors(faces_of(frames, np.zeros(3, np.int64), boxes, np.ones(3))).tolist() == [0, 1, 0]
 
 
 def test_duplicate_anchors_embed_each_run_at_its_surest_face():
     frames, shots, boxes, _ = still(7)
     scores = np.array([0.3, 0.9, 0.5, 0.6, 0.95, 0.7, 0.2])
-    assert duplicate_anchors(frames, shots, boxes, scores, max_chain=3).tolist() == [1, 1, 1, 4, 4, 4, 6]
+    assert duplicate_anchors(faces_of(frames, shots, boxes, scores), max_chain=3).tolist() == [1, 1, 1, 4, 4, 4, 6]

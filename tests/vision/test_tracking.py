@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from screanalytics_dagster.vision.stages import Faces
 from screanalytics_dagster.vision.tracking import TrackParams, build_tracks
 
 pytestmark = pytest.mark.unit
@@ -18,9 +19,9 @@ def tracks_of(samples, boxes, embs, shots=None, scores=None, **params):
     embs = np.asarray(embs, float)
     known = ~np.isnan(embs).any(axis=1)
     embedding_of = np.where(known, np.cumsum(known) - 1, -1)
-    rows = build_tracks(
-        samples * STEP, shots, np.asarray(boxes, float), scores, embs[known], embedding_of, STEP, TrackParams(**params)
-    )
+    n = len(samples)
+    faces = Faces(np.arange(n), samples * STEP, samples * STEP / 25.0, np.asarray(boxes, np.float32), scores.astype(np.float32), shots)
+    rows = build_tracks(faces, embs[known], embedding_of, STEP, TrackParams(**params))
     return [r.tolist() for r in rows]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Response, status
 
+from ...assets.partitions import EPISODES
 from ...orchestration.operations import MANUAL_ASSIGN, OPERATIONS, Operation
 from .. import episode_state, job_control
 from ..context import Authorized, Context
@@ -26,7 +27,7 @@ def register_episode(body: EpisodeIn, ctx: Context, response: Response) -> dict:
 
 @router.get("/episodes", response_model=list[EpisodeOut])
 def list_episodes(ctx: Context) -> list[dict]:
-    return [episode_state.describe(ctx, ep_id) for ep_id in sorted(ctx.instance.get_dynamic_partitions("episodes"))]
+    return [episode_state.describe(ctx, ep_id) for ep_id in sorted(ctx.instance.get_dynamic_partitions(EPISODES))]
 
 
 @router.get("/episodes/{ep_id}", response_model=EpisodeOut)
