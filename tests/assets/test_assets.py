@@ -15,6 +15,7 @@ from screanalytics_dagster.definitions import defs
 from screanalytics_dagster.orchestration.in_process import process_episode, run_operation, step_error
 from screanalytics_dagster.orchestration.operations import MANUAL_ASSIGN
 from screanalytics_dagster.orchestration.repository import resources
+from screanalytics_dagster.resources import ArtifactStore
 from screanalytics_dagster.resources.artifacts import BY_NAME, GROUPS, MANUAL_ASSIGNMENTS
 from screanalytics_dagster.resources.facebank import read_facebank
 from screanalytics_dagster.vision import tables
@@ -161,20 +162,32 @@ def test_missing_video_fails_the_faces_step_with_a_clear_message(tmp_path):
     assert not (tmp_path / "episodes" / "ghost-s01e01" / "faces.parquet").exists()
 
 
+SHOW_WRITES = threading.Barrier(2, timeout=120)
+
+
+class MeetingStore(ArtifactStore):
+    """Holds each write under `shows/` until both runs reach theirs: both have read the facebank before either writes."""
+
+    def write_table(self, key: str, table: pa.Table) -> None:
+        if key.startswith("shows/"):
+            SHOW_WRITES.wait()
+        super().write_table(key, table)
+
+
 def test_two_episodes_of_one_show_named_at_once_both_reach_the_facebank(copied_episode):
     """Each episode writes only its own exemplars, so neither run overwrites the other's names."""
     second = "testshow-s01e02"
     shutil.copytree(copied_episode.root / "episodes" / copied_episode.ep_id, copied_episode.root / "episodes" / second)
     largest = read(copied_episode, "clusters.parquet").column("cluster_id")[0].as_py()
     names = {copied_episode.ep_id: "Lisa Vanderpump", second: "Kyle Richards"}
-    start, failures = threading.Barrier(len(names)), []
+    store, failures = MeetingStore(root=copied_episode.store.root), []
+    SHOW_WRITES.reset()
 
     def name(ep_id: str) -> None:
-        start.wait()
         try:
             config = {"ops": {"groups": {"config": {"assignments": [{"cluster_id": largest, "cast_name": names[ep_id]}]}}}}
             with DagsterInstance.ephemeral() as instance:  # made and closed in this thread, as SQLite requires
-                run_operation(ep_id, MANUAL_ASSIGN.name, copied_episode.root, config, instance=instance, store=copied_episode.store)
+                run_operation(ep_id, MANUAL_ASSIGN.name, copied_episode.root, config, instance=instance, store=store)
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             failures.append(exc)
 
