@@ -69,15 +69,19 @@ def describe(ctx: ApiContext, ep_id: str) -> dict:
         at = found.records[0].timestamp if found.records else None
         stale = at is not None and (upstream_stale or (upstream_at is not None and upstream_at > at))
         latest = next((r for r in runs if asset in ASSETS_OF.get(r.dagster_run.tags.get("operation", ""), ())), None)
-        states[asset] = {"materialized": at is not None, "materialized_at": at, "stale": stale, "state": asset_state(at, stale, latest)}
+        failed = latest is not None and latest.dagster_run.status == DagsterRunStatus.FAILURE and (at is None or at < latest.create_timestamp.timestamp())
+        states[asset] = {
+            "materialized": at is not None, "materialized_at": at, "stale": stale, "last_run_failed": failed,
+            "state": asset_state(at, stale, latest, failed),
+        }
         upstream_at, upstream_stale = at, stale
     return {"ep_id": ep_id, "show": show_of(ep_id), "video_uri": record.get("video_uri"), "assets": states}
 
 
-def asset_state(at: float | None, stale: bool, latest: RunRecord | None) -> str:
-    """running, failed (its latest run failed before making it), stale, materialized or missing."""
+def asset_state(at: float | None, stale: bool, latest: RunRecord | None, failed: bool) -> str:
+    """running, failed (its latest run failed and nothing earlier is served), stale, materialized or missing."""
     if latest is not None and state_of(latest.dagster_run) not in FINISHED:
         return "running"
-    if latest is not None and latest.dagster_run.status == DagsterRunStatus.FAILURE and (at is None or at < latest.create_timestamp.timestamp()):
+    if failed and at is None:
         return "failed"
     return "stale" if stale else "materialized" if at is not None else "missing"

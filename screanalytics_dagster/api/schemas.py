@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from pydantic import BaseModel, Field, model_validator
 
 from ..vision.grouping import check_assignment
+
+MAX_KEY = 255  # characters: one file name on a local disk
 
 
 class EpisodeIn(BaseModel):
     """An episode to register, with its video already in storage."""
 
-    ep_id: str
-    video_uri: str = Field(description="key of the video in storage, e.g. videos/rhobh-s01e01.mp4")
+    ep_id: str = Field(max_length=MAX_KEY)
+    video_uri: str = Field(max_length=MAX_KEY, description="key of the video in storage, e.g. videos/rhobh-s01e01.mp4")
 
 
 class AssetState(BaseModel):
     materialized: bool
     materialized_at: float | None = None  # seconds since the epoch
     stale: bool = False  # an upstream asset was materialized after it
-    state: str = "missing"  # running, failed, stale, materialized or missing
+    last_run_failed: bool = False  # its latest run failed; an earlier materialization, if any, is still served
+    state: str = "missing"  # running, failed (nothing served), stale, materialized or missing
 
 
 class EpisodeOut(BaseModel):
@@ -42,7 +47,17 @@ class NameAssignment(BaseModel):
 
 
 class BatchAssign(BaseModel):
+    """Names for several clusters or tracks, each named once."""
+
     assignments: list[NameAssignment] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def each_target_once(self) -> BatchAssign:
+        targets = [f"cluster {a.cluster_id}" if a.cluster_id is not None else f"track {a.track_id}" for a in self.assignments]
+        twice = sorted(t for t, n in Counter(targets).items() if n > 1)
+        if twice:
+            raise ValueError(f"each cluster or track may be named once a request: {', '.join(twice[:5])} named more than once")
+        return self
 
 
 class OperationOut(BaseModel):

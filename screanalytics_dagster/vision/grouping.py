@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -17,6 +19,9 @@ GROUP_SIM = 0.2
 # A cluster takes a facebank name above this cosine to one of its exemplars. Raise: fewer clusters named for the
 # reviewer; lower: a stranger may take a cast member's name.
 FACEBANK_SIM = 0.45
+MAX_CAST_NAME = 120  # characters
+MAX_PERSON_ID = 48  # characters
+MAX_CLUSTER_ID = 64  # characters; ids are c00001 and the like
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,15 @@ class Grouped:
 
 
 def person_slug(name: str) -> str:
-    """A person id from a cast name."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed"
+    """A person id from a cast name: distinct names (up to case and spacing) give distinct ids, in any script."""
+    normal = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    words = re.findall(r"[^\W_]+", normal)
+    slug = "-".join(words)
+    if words and " ".join(words) == normal and len(slug) <= MAX_PERSON_ID:
+        return slug  # the name is its words: the slug alone gives it back
+    # Punctuation, symbols or length were dropped, so a digest of the whole name keeps it apart from others.
+    digest = hashlib.sha256(normal.encode()).hexdigest()[:10]
+    return f"{slug[: MAX_PERSON_ID - len(digest) - 1].rstrip('-') or 'person'}-{digest}"
 
 
 def anchor(assignment: Assignment, cluster_tracks: dict[str, np.ndarray], track_faces: dict[int, np.ndarray]) -> Assignment:
@@ -58,7 +70,8 @@ def merge_assignments(
     stored: list[Assignment], new: list[Assignment], cluster_tracks: dict[str, np.ndarray], track_faces: dict[int, np.ndarray]
 ) -> list[Assignment]:
     """Stored assignments with new ones added; a new one takes its faces from any older one. Unknown ids raise."""
-    anchored = [anchor(a, cluster_tracks, track_faces) for a in new]
+    latest = {(a.cluster_id, a.track_id): a for a in new}  # one per target: the last
+    anchored = [anchor(a, cluster_tracks, track_faces) for a in latest.values()]
     unknown = [a.cluster_id if a.cluster_id is not None else f"track {a.track_id}" for a in anchored if not a.face_ids]
     if unknown:
         raise ValueError(f"unknown in this episode's clustering: {', '.join(map(str, unknown))}")
@@ -139,7 +152,8 @@ def group_clusters(
         source[i] = "facebank"
 
     # One unit per name (its clusters summed), one per unnamed cluster; two names never merge.
-    units: list[list[int]] = [[i for i in range(n) if names.get(i) == name] for name in dict.fromkeys(names.values())]
+    slugs = {i: person_slug(name) for i, name in names.items()}
+    units: list[list[int]] = [[i for i in range(n) if slugs.get(i) == slug] for slug in dict.fromkeys(slugs.values())]
     units += [[i] for i in range(n) if i not in names]
     membership = np.zeros((len(units), n))
     for u, members in enumerate(units):
@@ -149,7 +163,7 @@ def group_clusters(
     unit_counts = membership @ counts
     unit_conflicts = (membership @ conflicts @ membership.T) > 0
     np.fill_diagonal(unit_conflicts, False)
-    n_named = len(set(names.values()))
+    n_named = len(set(slugs.values()))
     unit_conflicts[:n_named, :n_named] = ~np.eye(n_named, dtype=bool)
     labels = agglomerate(unit_sums, np.maximum(unit_counts, 1), unit_conflicts, merge_threshold)
 
@@ -171,10 +185,14 @@ def check_assignment(cast_name: object, cluster_id: object, track_id: object) ->
     """ValueError saying what is wrong with a naming: a blank name, not exactly one target, or a target of the wrong type."""
     if not isinstance(cast_name, str) or not cast_name.strip():
         raise ValueError("cast_name must not be blank")
+    if len(cast_name) > MAX_CAST_NAME:
+        raise ValueError(f"cast_name must be at most {MAX_CAST_NAME} characters, got {len(cast_name)}")
     if (cluster_id is None) == (track_id is None):
         raise ValueError("give exactly one of cluster_id or track_id")
     if cluster_id is not None and not isinstance(cluster_id, str):
         raise ValueError("cluster_id must be a string")
+    if isinstance(cluster_id, str) and len(cluster_id) > MAX_CLUSTER_ID:
+        raise ValueError(f"cluster_id must be at most {MAX_CLUSTER_ID} characters")
     if track_id is not None and (not isinstance(track_id, int) or isinstance(track_id, bool)):
         raise ValueError("track_id must be an integer")
 

@@ -68,6 +68,8 @@ def test_operations_are_listed_with_the_paths_that_start_them(api, registered):
         ({"ep_id": "rhobh-s01e01", "video_uri": "videos/notes.txt"}, "is not a video"),
         ({"ep_id": "rhobh-s01e01", "video_uri": "videos/missing.mp4"}, "is not in storage"),
         ({"ep_id": "rhobh-s01e01"}, "video_uri: Field required"),
+        ({"ep_id": "rhobh-s01e01", "video_uri": f"videos/{'v' * 5000}.mp4"}, "video_uri: String should have at most 255 characters"),
+        ({"ep_id": "r" * 5000, "video_uri": "videos/x.mp4"}, "ep_id: String should have at most 255 characters"),
     ],
 )
 def test_bad_registrations_are_422_with_the_reason(api, body, reason):
@@ -146,14 +148,27 @@ def test_timeline_says_who_is_on_screen_when_and_adds_up_to_the_screen_time(api,
 
 
 def test_asset_states_follow_the_runs(api, registered, root):
-    assert {a["state"] for a in api.get(f"/episodes/{registered}").json()["assets"].values()} == {"missing"}
-    assert api.post(f"/episodes/{registered}/clusters/group_async").json()["status"] == "success"
-    states = {name: a["state"] for name, a in api.get(f"/episodes/{registered}").json()["assets"].items()}
-    assert states == {"faces": "missing", "embeddings": "missing", "tracks": "missing", "clusters": "missing", "groups": "materialized", "screentime": "materialized"}
-    (root / "episodes" / registered / "clusters.parquet").write_bytes(b"not parquet")
-    assert api.post(f"/episodes/{registered}/clusters/group_async").json()["status"] == "failed"
-    states = {name: a["state"] for name, a in api.get(f"/episodes/{registered}").json()["assets"].items()}
-    assert states["groups"] == states["screentime"] == "failed" and states["clusters"] == "missing"
+    def states():
+        return {name: (a["state"], a["last_run_failed"]) for name, a in api.get(f"/episodes/{registered}").json()["assets"].items()}
+
+    def group():
+        return api.post(f"/episodes/{registered}/clusters/group_async").json()["status"]
+
+    assert set(states().values()) == {("missing", False)}
+    clusters = root / "episodes" / registered / "clusters.parquet"
+    good = clusters.read_bytes()
+    clusters.write_bytes(b"not parquet")
+    assert group() == "failed"
+    assert states()["groups"] == states()["screentime"] == ("failed", True) and states()["clusters"] == ("missing", False)
+    clusters.write_bytes(good)
+    assert group() == "success"
+    assert states() == {
+        "faces": ("missing", False), "embeddings": ("missing", False), "tracks": ("missing", False), "clusters": ("missing", False),
+        "groups": ("materialized", False), "screentime": ("materialized", False),
+    }
+    clusters.write_bytes(b"not parquet")
+    assert group() == "failed"
+    assert states()["groups"] == states()["screentime"] == ("materialized", True)  # the earlier ones are still served
 
 
 def test_group_runs_synchronously_and_heavy_jobs_are_503_when_celery_is_down(api, registered):
@@ -171,6 +186,9 @@ def test_group_runs_synchronously_and_heavy_jobs_are_503_when_celery_is_down(api
         ([{"cluster_id": "c00001", "track_id": 1, "cast_name": "Lisa"}], "exactly one of cluster_id or track_id"),
         ([{"cluster_id": "c00001", "cast_name": "   "}], "cast_name must not be blank"),
         ([], "at least 1 item"),
+        ([{"cluster_id": "c00001", "cast_name": "L" * 121}], "cast_name must be at most 120 characters"),
+        ([{"cluster_id": "c00001", "cast_name": "Lisa"}, {"cluster_id": "c00001", "cast_name": "Kyle"}], "cluster c00001 named more than once"),
+        ([{"track_id": 1, "cast_name": "Lisa"}] * 2, "track 1 named more than once"),
     ],
 )
 
@@ -179,6 +197,28 @@ def test_bad_assignments_are_422_and_change_nothing(api, registered, root, assig
     answer = api.post(f"/episodes/{registered}/clusters/batch_assign_async", json={"assignments": assignments})
     assert answer.status_code == 422 and reason in answer.json()["detail"], answer.text
     assert (root / "episodes" / registered / "groups.parquet").read_bytes() == before
+
+
+def test_names_in_any_script_are_distinct_persons_with_their_own_seconds(api, registered):
+    clusters = sorted(api.get(f"/episodes/{registered}/clusters").json(), key=lambda c: -c["size"])[:4]
+    names = ["李小龍", "ليلى علوي", "🦄🐉", "Lisa Vanderpump"]
+    body = {"assignments": [{"cluster_id": c["cluster_id"], "cast_name": n} for c, n in zip(clusters, names)]}
+    assert api.post(f"/episodes/{registered}/clusters/batch_assign_async", json=body).json()["status"] == "success"
+    named = {c["cluster_id"]: c for c in api.get(f"/episodes/{registered}/clusters").json()}
+    seconds = {row["person_name"]: row for row in api.get(f"/episodes/{registered}/screentime").json()}
+    assert len({seconds[n]["person_id"] for n in names}) == 4
+    for cluster, name in zip(clusters, names):
+        assert named[cluster["cluster_id"]]["person_name"] == name
+        theirs = [c["seconds"] for c in named.values() if c["person_name"] == name]  # unnamed look-alikes may join them
+        assert max(theirs) <= seconds[name]["seconds"] <= sum(theirs) + 1e-6
+
+
+def test_oversized_bodies_are_413_declared_or_streamed(api, registered):
+    big = {"assignments": [{"cluster_id": "c00001", "cast_name": "x" * 100}] * 20_000}
+    answer = api.post(f"/episodes/{registered}/clusters/batch_assign_async", json=big)
+    assert answer.status_code == 413 and "request body over" in answer.json()["detail"]
+    streamed = api.post(f"/episodes/{registered}/clusters/batch_assign_async", content=iter([b"x" * 600_000] * 3), headers={"content-type": "application/json"})
+    assert streamed.status_code == 413, streamed.text
 
 
 def test_health_names_what_is_down(api):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from screanalytics_dagster.vision.grouping import (
+    MAX_PERSON_ID,
     Assignment,
     assignments_json,
     group_clusters,
@@ -64,6 +65,11 @@ def test_merged_assignments_are_anchored_to_faces_and_newer_ones_take_over():
     assert merge_assignments(merged, [Assignment("Kyle", cluster_id="c00001")], CLUSTERS, TRACK_FACES) == [
         Assignment("Kyle", "c00001", None, (10, 11, 20, 30))
     ]
+
+
+def test_many_namings_of_one_cluster_store_one_assignment():
+    many = [Assignment(f"Name {i}", cluster_id="c00001") for i in range(1000)]
+    assert merge_assignments([], many, CLUSTERS, TRACK_FACES) == [Assignment("Name 999", "c00001", None, (10, 11, 20, 30))]
 
 
 def test_anchored_names_survive_new_track_and_cluster_ids():
@@ -191,6 +197,8 @@ def test_stored_assignments_read_back():
         ([{"track_id": 1.0, "cast_name": "Lisa"}], "track_id must be an integer"),
         ([{"track_id": True, "cast_name": "Lisa"}], "track_id must be an integer"),
         ([{"track_id": 1, "cast_name": "Lisa", "face_ids": [1, "2"]}], "face_ids must be a list of integers"),
+        ([{"cluster_id": "c1", "cast_name": "L" * 121}], "cast_name must be at most 120 characters, got 121"),
+        ([{"cluster_id": "c" * 65, "cast_name": "Lisa"}], "cluster_id must be at most 64 characters"),
     ],
 )
 def test_parse_assignments_rejects(value, message):
@@ -202,12 +210,33 @@ def test_parse_assignments_rejects(value, message):
     "name, slug",
     [
         ("Lisa Vanderpump", "lisa-vanderpump"),
-        ("  Kyle   Richards! ", "kyle-richards"),
-        ("Dorit_Kemsley-2", "dorit-kemsley-2"),
-        ("", "unnamed"),
-        ("!!!", "unnamed"),
+        ("  lisa   VANDERPUMP ", "lisa-vanderpump"),
+        ("李小龍", "李小龍"),
+        ("Hélène Ségara", "hélène-ségara"),
+        ("ليلى علوي", "ليلى-علوي"),
     ],
 )
-
-def test_person_slug(name, slug):
+def test_person_slug_of_a_name_made_of_words_is_readable(name, slug):
     assert person_slug(name) == slug
+
+
+def test_person_slugs_of_distinct_names_are_distinct_and_bounded():
+    names = ["李小龍", "🦄", "🐉", "ليلى علوي", "Kyle Richards", "Kyle Richards!", "Dorit_Kemsley-2", "Dorit Kemsley 2", "!!!", "a" * 120, "a" * 119 + "b"]
+    slugs = [person_slug(n) for n in names]
+    assert len(set(slugs)) == len(names)
+    assert max(len(s) for s in slugs) <= MAX_PERSON_ID
+    assert person_slug("Kyle Richards!").startswith("kyle-richards-")
+    assert person_slug("🦄").startswith("person-")
+
+
+def test_group_clusters_keeps_names_of_every_script_apart():
+    names = ["李小龍", "🦄 Sparkle", "ليلى علوي", "Lisa Vanderpump"]
+    ids = [f"c{i}" for i in range(4)]
+    grouped = group_clusters(ids, np.eye(4), np.ones(4), np.zeros((4, 4), bool), dict(zip(ids, names)))
+    assert len({g.person_id for g in grouped}) == 4
+    assert [g.person_name for g in grouped] == names
+
+
+def test_group_clusters_one_person_for_names_differing_in_case():
+    grouped = group_clusters(["c0", "c1"], np.eye(2), np.ones(2), np.zeros((2, 2), bool), {"c0": "Lisa Vanderpump", "c1": "lisa vanderpump"})
+    assert {g.person_id for g in grouped} == {"lisa-vanderpump"}

@@ -70,6 +70,7 @@ def batch_assign_async(ep_id: str, body: BatchAssign, ctx: Context, response: Re
     unknown = [a.cluster_id for a in body.assignments if a.cluster_id is not None and a.cluster_id not in clusters]
     unknown += [f"track {a.track_id}" for a in body.assignments if a.track_id is not None and a.track_id not in tracks]
     if unknown:
-        raise unprocessable(f"unknown in {ep_id}'s clustering: {', '.join(unknown)}")
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise unprocessable(f"unknown in {ep_id}'s clustering: {', '.join(unknown[:5])}{more}")
     assignments = [a.model_dump(exclude_none=True) for a in body.assignments]
     return start(ctx, ep_id, MANUAL_ASSIGN, response, {"ops": {"groups": {"config": {MANUAL_ASSIGN.takes: assignments}}}})

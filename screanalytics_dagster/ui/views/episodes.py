@@ -10,6 +10,12 @@ STATE_WORDS = {"materialized": "done", "stale": "stale", "failed": "failed", "ru
 COLORS = {"done": "color: #1a7f37", "stale": "color: #9a6700", "failed": "color: #cf222e; font-weight: bold", "running": "color: #0969da", "not yet": "color: #8c959f"}
 
 
+def state_words(asset: dict) -> str:
+    """An asset's state as the table shows it: what is served, and whether its last run failed."""
+    words = STATE_WORDS.get(asset["state"], asset["state"])
+    return f"{words} (last run failed)" if asset.get("last_run_failed") and asset["state"] != "failed" else words
+
+
 def register() -> None:
     """Register the episode the form names (a callback)."""
     ep_id = st.session_state["new_episode"].strip()
@@ -28,8 +34,8 @@ def render() -> None:
     session.job_panel()
     episodes = session.episodes()
     if episodes:
-        rows = [{"episode": e["ep_id"], "video": e["video_uri"], **{a: STATE_WORDS.get(s["state"], s["state"]) for a, s in e["assets"].items()}} for e in episodes]
-        st.dataframe(pd.DataFrame(rows).style.map(lambda word: COLORS.get(word, "")), hide_index=True)
+        rows = [{"episode": e["ep_id"], "video": e["video_uri"], **{a: state_words(s) for a, s in e["assets"].items()}} for e in episodes]
+        st.dataframe(pd.DataFrame(rows).style.map(lambda words: COLORS.get(str(words).split(" (")[0], "")), hide_index=True)
     else:
         st.info("No episode is registered yet: register one below from a video already in storage.")
 
