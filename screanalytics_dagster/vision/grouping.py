@@ -170,9 +170,9 @@ def group_clusters(
     people: dict[int, tuple[str, str | None]] = {}
     for u in range(len(units)):
         label = int(labels[u])
-        member_names = [names[i] for i in units[u] if i in names]
-        if member_names:
-            people[label] = (person_slug(member_names[0]), member_names[0])
+        named = [i for i in units[u] if i in names]
+        if named:
+            people[label] = (slugs[named[0]], names[named[0]])
     for u, members in enumerate(units):
         people.setdefault(int(labels[u]), (f"unknown-{cluster_ids[members[0]]}", None))
     return [
