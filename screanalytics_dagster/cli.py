@@ -107,11 +107,12 @@ def status() -> None:
     """Say which parts of the local stack run (make status)."""
     from .deploy import local_stack
 
-    running = local_stack.status()
-    if not running:
+    parts = local_stack.status()
+    if not any(parts.values()):
         console.print("not running")
-    for name, pid in running.items():
-        console.print(f"{name}: running (pid {pid})")
+        return
+    for name, pid in parts.items():
+        console.print(f"{name}: running (pid {pid})" if pid else f"{name}: not running (it died: `make up` starts it again)")
 
 
 def run(video: Path, ep_id: str, storage: Path | None, fps: float, models: Path | None) -> BaseArtifactStore:

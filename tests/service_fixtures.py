@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from screanalytics_dagster.deploy.commands import code_server_env
 from screanalytics_dagster.deploy.processes import Processes, free_port, wait_until
-from screanalytics_dagster.orchestration.in_process import step_error
+from screanalytics_dagster.orchestration.failures import step_error
 from screanalytics_dagster.orchestration.instance import prepare_dagster_home
 from screanalytics_dagster.orchestration.run_client import RunClient
 from screanalytics_dagster.resources import S3ArtifactStore
@@ -62,9 +62,16 @@ def redis_url(redis_databases) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory) -> Iterator[str]:
+def postgres_server_url(tmp_path_factory) -> Iterator[str]:
+    """A Postgres server for this session: the running one, else our own."""
+    with postgres_server(tmp_path_factory.mktemp("postgres")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server_url) -> Iterator[str]:
     """An empty Postgres database of this test session."""
-    with postgres_server(tmp_path_factory.mktemp("postgres")) as server, scratch_database(server, f"screanalytics_test_{os.getpid()}") as url:
+    with scratch_database(postgres_server_url, f"screanalytics_test_{os.getpid()}") as url:
         yield url
 
 

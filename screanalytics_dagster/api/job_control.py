@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 from typing import cast
 
 import redis
 from dagster import DagsterEventType, DagsterRun, DagsterRunStatus
+from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
+from dagster._core.storage.tags import AUTO_RETRY_RUN_ID_TAG, ROOT_RUN_ID_TAG, WILL_RETRY_TAG
 from dagster_graphql import DagsterGraphQLClientError
 
-from ..orchestration.in_process import PipelineError, run_operation, step_error
+from ..orchestration.failures import FAILURE_EVENTS, failure_reason
+from ..orchestration.in_process import PipelineError, run_operation
 from ..orchestration.operations import Operation
+from ..orchestration.run_client import CANCELLED_BY
 from ..resources.artifacts import progress_key
 from .context import ApiContext
 from .errors import ApiError, unavailable
@@ -28,6 +33,7 @@ STATES = {
 }
 FINISHED = {"success", "failed", "cancelled"}
 PENDING_TTL_S = 60  # a lock taken by an API that died before its launch returned
+RETRY_DECISION_S = 30  # a failed run without the daemon's retry decision counts as deciding for this long
 SYNC_MESSAGE = "Executed synchronously (Celery unavailable)"
 
 # Set key to new only while it still holds old (atomic compare-and-set / compare-and-delete).
@@ -43,6 +49,30 @@ def state_of(run: DagsterRun) -> str:
     return STATES.get(run.status, "queued")
 
 
+def job_state(ctx: ApiContext, latest: DagsterRun) -> str:
+    """The state of a job whose latest run is latest: a failed run that the daemon is about to retry is still in progress."""
+    return "in_progress" if waiting_to_retry(ctx, latest) else state_of(latest)
+
+
+def waiting_to_retry(ctx: ApiContext, run: DagsterRun) -> bool:
+    """Whether the daemon is about to retry the failed run, or has yet to decide (it tags the run just after the failure)."""
+    # Only the daemon retries runs, and it runs beside Celery; a run in a process of its own is never retried.
+    if not ctx.settings.redis_url or run.status != DagsterRunStatus.FAILURE:
+        return False
+    if WILL_RETRY_TAG in run.tags or not ctx.instance.run_retries_enabled:
+        return run.is_complete_and_waiting_to_retry
+    record = ctx.instance.get_run_record_by_id(run.run_id)
+    return record is not None and record.end_time is not None and time.time() - record.end_time < RETRY_DECISION_S
+
+
+def attempts(ctx: ApiContext, run: DagsterRun) -> list[DagsterRun]:
+    """The run and the automatic retries Dagster launched after it, oldest first: one job."""
+    chain = [run]
+    while (retry_id := chain[-1].tags.get(AUTO_RETRY_RUN_ID_TAG)) and (retry := ctx.runs.run(retry_id)) is not None:
+        chain.append(retry)
+    return chain
+
+
 def start_job(ctx: ApiContext, ep_id: str, op: Operation, run_config: dict | None = None) -> dict:
     """Launch op on the episode as a run (202 body), or run a cheap one here when Redis is down (200 body)."""
     if not ctx.redis_up():
@@ -55,6 +85,9 @@ def start_job(ctx: ApiContext, ep_id: str, op: Operation, run_config: dict | Non
     ttl = ctx.settings.job_time_limit_s + 600
     if not take_lock(ctx, client, key, token):
         raise ApiError(409, "Job already in progress", job_id=holder_run(lock_holder(client, key)))
+    if (active := active_job(ctx, ep_id, op)) is not None:  # launched before Redis lost its keys (a restart without persistence)
+        client.eval(SWAP, 1, key, token, active, ttl)
+        raise ApiError(409, "Job already in progress", job_id=active)
     try:
         run_id = ctx.runs.launch(ep_id, op.name, run_config)
     except (DagsterGraphQLClientError, OSError) as exc:
@@ -62,6 +95,14 @@ def start_job(ctx: ApiContext, ep_id: str, op: Operation, run_config: dict | Non
         raise unavailable(f"the Dagster webserver at {ctx.settings.dagster_webserver_url} did not take the run: {exc}") from exc
     client.eval(SWAP, 1, key, token, run_id, ttl)
     return {"job_id": run_id, "status": "queued", "async": True}
+
+
+def active_job(ctx: ApiContext, ep_id: str, op: Operation) -> str | None:
+    """The job id of an active run of op on the episode, from the instance (a retry counts as its first run's job)."""
+    tags = {"episode_operation": op.tags(ep_id)["episode_operation"]}
+    failed = [run for run in ctx.runs.latest(tags, [DagsterRunStatus.FAILURE]) if waiting_to_retry(ctx, run)]
+    active = [*ctx.runs.latest(tags, list(NOT_FINISHED_STATUSES)), *failed]
+    return active[0].tags.get(ROOT_RUN_ID_TAG, active[0].run_id) if active else None
 
 
 def take_lock(ctx: ApiContext, client: redis.Redis, key: str, token: str) -> bool:
@@ -75,8 +116,8 @@ def take_lock(ctx: ApiContext, client: redis.Redis, key: str, token: str) -> boo
     if run_id is None:
         return False  # another launch is on its way
     run = ctx.runs.run(run_id)
-    if run is not None and state_of(run) not in FINISHED:
-        return False
+    if run is not None and job_state(ctx, attempts(ctx, run)[-1]) not in FINISHED:
+        return False  # the job, or the retry it goes on as, is active
     return bool(client.eval(SWAP, 1, key, holder, token, PENDING_TTL_S))
 
 
@@ -116,42 +157,44 @@ def run_here(ctx: ApiContext, ep_id: str, op: Operation, run_config: dict | None
 
 
 def job_view(ctx: ApiContext, run: DagsterRun) -> dict:
-    """The job as clients see it: state, the engine's status, progress and, once finished, the result."""
+    """The job as clients see it, through its retries: state, the engine's status, progress and, once finished, the result."""
     if run.run_id in ctx.finished_jobs:
         return ctx.finished_jobs[run.run_id]
-    state = state_of(run)
+    chain = attempts(ctx, run)
+    latest = chain[-1]
+    state = job_state(ctx, latest)
     if state in FINISHED:
         release_lock(ctx, run)
-    reported = ctx.store.read_json(progress_key(run.run_id)) or {}
+    reported = ctx.store.read_json(progress_key(latest.run_id)) or {}
     progress = {
         "step": reported.get("step"),
         "progress": 1.0 if state == "success" else reported.get("progress", 0.0),
-        "message": reported.get("message", state),
+        "message": f"retrying: {run_result(ctx, latest)['error']}" if waiting_to_retry(ctx, latest) else reported.get("message", state),
     }
     view = {
         "job_id": run.run_id,
         "episode": run.tags.get("episode"),
         "operation": run.tags.get("operation"),
         "state": state,
-        "raw_state": run.status.value,
+        "raw_state": latest.status.value,
         "progress": progress,
-        "result": run_result(ctx, run) if state in FINISHED else None,
+        "result": run_result(ctx, latest, retries=len(chain) - 1) if state in FINISHED else None,
+        "runs": [attempt.run_id for attempt in chain],
     }
     if state in FINISHED:
         ctx.remember_finished(view)
     return view
 
 
-def run_result(ctx: ApiContext, run: DagsterRun) -> dict:
-    """Counts from the run's materializations, or its error."""
+def run_result(ctx: ApiContext, run: DagsterRun, retries: int = 0) -> dict:
+    """Counts from the run's materializations, or why it did not succeed (after how many automatic retries)."""
+    after = f" (after {retries} automatic {'retry' if retries == 1 else 'retries'})" if retries else ""
     if run.status == DagsterRunStatus.CANCELED:
-        return {"error": "cancelled"}
-    records = ctx.runs.events(run.run_id, {DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.STEP_FAILURE})
-    failures = [r.dagster_event for r in records if r.dagster_event is not None and r.dagster_event.is_step_failure]
+        return {"error": f"cancelled {run.tags.get(CANCELLED_BY, 'in Dagster (its UI or the daemon)')}{after}"}
     if run.status == DagsterRunStatus.FAILURE:
-        return {"error": f"step {failures[0].step_key} failed: {step_error(failures[0])}" if failures else "run failed"}
+        return {"error": failure_reason(ctx.runs.events(run.run_id, FAILURE_EVENTS)) + after}
     counts = {}
-    for record in records:
+    for record in ctx.runs.events(run.run_id, {DagsterEventType.ASSET_MATERIALIZATION}):
         materialization = record.asset_materialization
         if materialization is not None:
             counts[materialization.asset_key.to_user_string()] = {

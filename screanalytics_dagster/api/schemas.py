@@ -86,6 +86,7 @@ class Job(BaseModel):
     raw_state: str
     progress: Progress
     result: dict | None
+    runs: list[str] = []  # the Dagster runs of the job: the first, then each automatic retry
 
 
 class Cluster(BaseModel):

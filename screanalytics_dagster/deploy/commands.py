@@ -54,7 +54,7 @@ def worker_command(name: str, concurrency: int, queues: tuple[str, ...] = QUEUES
     """A dagster-celery worker taking steps from queues, concurrency steps at a time."""
     # One comma-separated -q: Celery keeps only the last of several -Q options.
     return [
-        "dagster-celery", "worker", "start", "-A", "dagster_celery.app", "-y", WORKER_CONFIG,
+        "dagster-celery", "worker", "start", "-A", "screanalytics_dagster.orchestration.worker_app", "-y", WORKER_CONFIG,
         "-q", ",".join(queues), "-n", name, "--", f"--concurrency={concurrency}",
     ]
 

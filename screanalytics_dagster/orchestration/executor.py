@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dagster import ExecutorDefinition, Field, in_process_executor
-from dagster_celery import celery_executor, core_execution_loop
+from dagster_celery import core_execution_loop
 
 from ..settings import Settings
+from .worker_watch import watched_celery_executor
 
 # dagster-celery polls its tasks once a second, so each of our six steps would start up to a second after the
 # previous one ended; polling Redis five times a second costs nothing measurable.
@@ -24,6 +25,7 @@ def celery_config(redis_url: str, soft_time_limit_s: int, time_limit_s: int) -> 
             "task_soft_time_limit": soft_time_limit_s,
             "task_time_limit": time_limit_s,
             "worker_prefetch_multiplier": 1,
+            "task_track_started": True,  # a started task names its worker, which worker_watch pings
             "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_S},
             "result_expires": 24 * 3600,
         },
@@ -36,7 +38,7 @@ def step_executor(config: Settings) -> ExecutorDefinition:
     if not redis_url:
         return in_process_executor
     core_execution_loop.TICK_SECONDS = CELERY_POLL_S  # type: ignore[assignment]  # typed int by its default; a module global of dagster-celery: set only where Celery runs steps
-    return celery_executor.configured(
+    return watched_celery_executor.configured(
         lambda limits: celery_config(redis_url, limits["soft_time_limit_s"], limits["time_limit_s"]),
         name="celery",
         config_schema={

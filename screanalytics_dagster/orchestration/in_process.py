@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
-from dagster import DagsterEvent, DagsterInstance
+from dagster import DagsterInstance
 
 from ..assets.partitions import EPISODES
 from ..resources import BaseArtifactStore, artifact_store
 from ..resources.artifacts import SCREENTIME
+from .failures import step_error
 from .instance import local_instance
 from .operations import PROCESS, operation
 from .repository import definitions, resources
@@ -65,13 +66,3 @@ def process_episode(
     store = store or artifact_store(str(root))
     run_operation(ep_id, PROCESS.name, root, run_config, run_id, models_dir, instance, store)
     return store.read_table(SCREENTIME.key(ep_id))
-
-
-def step_error(event: DagsterEvent) -> str:
-    """The root cause of a step failure event, in one line."""
-    error = event.step_failure_data.error
-    if error is None:
-        return "no error recorded"
-    while error.cause is not None:
-        error = error.cause
-    return error.message.strip().splitlines()[0].split(": ", 1)[-1]  # drop the "module.Class: " prefix

@@ -6,7 +6,8 @@ import threading
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from dagster import DagsterEventType, DagsterInstance, DagsterRun, EventLogEntry, RunsFilter
+from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, EventLogEntry, RunsFilter
+from dagster._core.errors import DagsterUserCodeProcessError, DagsterUserCodeUnreachableError
 from dagster_graphql import DagsterGraphQLClient
 
 from ..assets.partitions import EPISODES
@@ -14,6 +15,7 @@ from ..ids import validate_episode_id
 from .operations import operation
 
 CODE_LOCATION = "screanalytics_dagster.definitions"  # the module the code server loads, and its location name
+CANCELLED_BY = "screanalytics/cancelled_by"  # tag: who asked, for the job's result
 REPOSITORY = "__repository__"  # the repository Dagster makes of a Definitions; naming it saves the client a lookup query
 
 
@@ -47,10 +49,26 @@ class RunClient:
             runs = self.instance.get_runs(RunsFilter(run_ids=[run_id]), limit=1)
         return runs[0] if runs else None
 
+    def latest(self, tags: dict[str, str], statuses: list[DagsterRunStatus]) -> Sequence[DagsterRun]:
+        """The newest run with these tags in one of these statuses (none or one)."""
+        with self.reads:
+            return self.instance.get_runs(RunsFilter(tags=tags, statuses=statuses), limit=1)
+
     def events(self, run_id: str, types: set[DagsterEventType]) -> Sequence[EventLogEntry]:
         with self.reads:
             return self.instance.all_logs(run_id, of_type=types)
 
-    def cancel(self, run_id: str) -> None:
-        """Cancel a queued run, or terminate a running one; its running steps stop at their next progress check."""
-        self.instance.run_coordinator.cancel_run(run_id)
+    def cancel(self, run_id: str, by: str = "through the API") -> None:
+        """Cancel a queued run, or terminate a running one; its running steps stop at their next progress check.
+
+        A run whose code server is gone (killed, restarted) cannot be told to stop; it is marked cancelled here, which its
+        steps see at their next progress check.
+        """
+        self.instance.add_run_tags(run_id, {CANCELLED_BY: by})
+        try:
+            self.instance.run_coordinator.cancel_run(run_id)
+        except (DagsterUserCodeProcessError, DagsterUserCodeUnreachableError) as exc:
+            run = self.run(run_id)
+            if run is not None and not run.is_finished:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                self.instance.report_run_canceled(run, message=f"Marked cancelled: its code server could not stop it ({first})")

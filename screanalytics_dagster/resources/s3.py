@@ -14,21 +14,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
+from .scratch import SCRATCH_PREFIX, scratch_file, sweep
 from .storage import ArtifactNotFound, BaseArtifactStore, missing, replacing
 
 NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 S3_ERRORS = (BotoCoreError, ClientError, Boto3Error)  # no credentials, unreachable endpoint, missing bucket, refused upload
-
-
-@contextmanager
-def temporary_file(suffix: str) -> Iterator[Path]:
-    """A local temporary file, removed at the end of the block."""
-    fd, name = tempfile.mkstemp(prefix="screanalytics-", suffix=suffix)
-    os.close(fd)
-    try:
-        yield Path(name)
-    finally:
-        Path(name).unlink(missing_ok=True)
 
 
 class S3ArtifactStore(BaseArtifactStore):
@@ -83,13 +73,13 @@ class S3ArtifactStore(BaseArtifactStore):
 
     @contextmanager
     def _writing(self, key: str) -> Iterator[Path]:
-        with temporary_file(Path(key).suffix) as tmp:
+        with scratch_file(Path(key).suffix) as tmp:
             yield tmp
             self.put_file(key, tmp)
 
     @contextmanager
     def _reading(self, key: str) -> Iterator[Path]:
-        with temporary_file(Path(key).suffix) as tmp:
+        with scratch_file(Path(key).suffix) as tmp:
             self._download(key, tmp)
             yield tmp
 
@@ -97,14 +87,19 @@ class S3ArtifactStore(BaseArtifactStore):
         """A cached download, fetched again when the object's size or modification time changed."""
         head = self._head(key)
         mtime = head["LastModified"].timestamp()
-        cache = Path(self.cache_dir or Path(tempfile.gettempdir()) / "screanalytics-cache")
-        cached = cache / self.bucket / self.object_key(key)
+        cached = self.cache() / self.bucket / self.object_key(key)
         if cached.is_file() and (cached.stat().st_size, cached.stat().st_mtime) == (head["ContentLength"], mtime):
             return cached
         with replacing(cached) as tmp:
             self._download(key, tmp)
             os.utime(tmp, (mtime, mtime))
         return cached
+
+    def cache(self) -> Path:
+        return Path(self.cache_dir or Path(tempfile.gettempdir()) / "screanalytics-cache")
+
+    def sweep_temporaries(self) -> int:
+        return sweep(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*")) + sweep(self.cache().rglob(".*.tmp"))
 
     def put_file(self, key: str, path: Path) -> None:
         self.client.upload_file(str(path), self.bucket, self.object_key(key))

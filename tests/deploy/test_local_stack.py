@@ -1,6 +1,7 @@
 """`make up` on this machine: the demo episode goes through the API and the Celery worker; `make down` stops it all."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -38,14 +39,22 @@ def make(target: str, env: dict) -> str:
     return done.stdout
 
 
-def test_make_up_processes_the_demo_episode_and_make_down_stops_everything(stack_env, sample_episode):
+def running_parts(env: dict) -> dict[str, int]:
+    """`make status`: the PID of each part that runs."""
+    return {line.split(":")[0]: int(line.rsplit("pid ", 1)[1].rstrip(")")) for line in make("status", env).splitlines() if "pid " in line}
+
+
+def test_make_up_processes_the_demo_episode_restarts_a_dead_part_and_make_down_stops_everything(stack_env, sample_episode):
     api = f"http://127.0.0.1:{stack_env['API_PORT']}"
     try:
         started = make("up", stack_env)
         assert f"STORAGE_ROOT={stack_env['STORAGE_ROOT']}" in started
         assert f"review UI: http://127.0.0.1:{stack_env['UI_PORT']}" in started
         assert "already running" in make("up", stack_env)
-        running = {line.split(":")[0]: int(line.rsplit("pid ", 1)[1].rstrip(")")) for line in make("status", stack_env).splitlines()}
+        os.killpg(running_parts(stack_env)["worker"], signal.SIGKILL)  # as an out-of-memory kill would
+        assert "worker: not running (it died" in make("status", stack_env)
+        assert "restarted: worker" in make("up", stack_env)
+        running = running_parts(stack_env)
         assert set(running) == {"code_server", "webserver", "daemon", "worker", "api", "ui"}
         family = [p for pid in running.values() for p in (psutil.Process(pid), *psutil.Process(pid).children(recursive=True))]
 

@@ -50,12 +50,13 @@ def test_a_database_url_that_is_not_postgres_is_named(url):
         psycopg2_url(url)
 
 
-def test_worker_and_executor_agree_on_the_visibility_timeout():
+def test_worker_and_executor_agree_on_the_visibility_timeout_and_started_tasks():
     worker = yaml.safe_load((REPO / WORKER_CONFIG).read_text())["execution"]["config"]
     assert worker["broker"] == {"env": "REDIS_URL"}
     assert worker["config_source"]["broker_transport_options"]["visibility_timeout"] == VISIBILITY_TIMEOUT_S
     assert worker["config_source"]["worker_prefetch_multiplier"] == 1
     source = celery_config("redis://h/0", 1200, 1800)["config_source"]
+    assert worker["config_source"]["task_track_started"] is source["task_track_started"] is True  # the run pings the worker a task names
     assert source["broker_transport_options"]["visibility_timeout"] == VISIBILITY_TIMEOUT_S > Settings().job_time_limit_s
 
 

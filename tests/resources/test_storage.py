@@ -1,7 +1,10 @@
 """Both artifact stores, local disk and S3 (a moto server on loopback), pass the same tests."""
 
+import os
+import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pyarrow as pa
@@ -9,6 +12,7 @@ import pytest
 
 from screanalytics_dagster.resources import S3ArtifactStore, artifact_store
 from screanalytics_dagster.resources.artifacts import FACES, exemplars_key
+from screanalytics_dagster.resources.scratch import MAX_AGE_S, sweep
 from screanalytics_dagster.resources.storage import ArtifactNotFound, ArtifactStore
 from screanalytics_dagster.settings import SettingsError
 
@@ -230,3 +234,49 @@ def test_s3_without_a_bucket_is_refused(monkeypatch):
     monkeypatch.delenv("S3_BUCKET", raising=False)
     with pytest.raises(SettingsError, match="STORAGE_BACKEND=s3 needs S3_BUCKET"):
         artifact_store()
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def orphan(folder: Path, name: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"half a table")
+    return path
+
+
+def test_a_write_sweeps_the_orphans_of_earlier_writes_of_the_same_artifact(store, tmp_path):
+    folder = tmp_path / "root" / "episodes/rhobh-s01e01" if isinstance(store, ArtifactStore) else tmp_path / "scratch"
+    dead = orphan(folder, f".faces.parquet.{dead_pid()}-{uuid.uuid4().hex}.tmp" if isinstance(store, ArtifactStore) else f"screanalytics-{dead_pid()}-x.parquet")
+    live = orphan(folder, f".faces.parquet.{os.getppid()}-{uuid.uuid4().hex}.tmp" if isinstance(store, ArtifactStore) else f"screanalytics-{os.getppid()}-y.parquet")
+    store.write_table(KEY, table([1, 2]))
+    assert not dead.exists() and live.exists()  # a writer still running keeps its file
+    assert store.read_table(KEY).column("face_id").to_pylist() == [1, 2]
+
+
+def test_sweeping_removes_only_orphaned_temporaries(tmp_path):
+    root = tmp_path / "root"
+    dead = orphan(root, f"episodes/a/.faces.parquet.{dead_pid()}-{uuid.uuid4().hex}.tmp")
+    live = orphan(root, f"episodes/a/.crops.parquet.{os.getpid()}-{uuid.uuid4().hex}.tmp")
+    old = orphan(root, f"episodes/b/.groups.parquet.{uuid.uuid4().hex}.tmp")  # an earlier release's name: no pid
+    recent = orphan(root, f"episodes/b/.tracks.parquet.{uuid.uuid4().hex}.tmp")
+    artifact = orphan(root, "episodes/a/faces.parquet")
+    past = time.time() - MAX_AGE_S - 60
+    os.utime(old, (past, past))
+    assert ArtifactStore(root=str(root)).sweep_temporaries() == 2
+    assert [p.exists() for p in (dead, live, old, recent, artifact)] == [False, True, False, True, True]
+
+
+def test_sweep_leaves_folders_and_other_files_alone(tmp_path):
+    cache = tmp_path / "screanalytics-cache"
+    cache.mkdir()
+    past = time.time() - MAX_AGE_S - 60
+    os.utime(cache, (past, past))
+    other = orphan(tmp_path, "notes.txt")
+    assert sweep(tmp_path.iterdir()) == 0
+    assert cache.is_dir() and other.exists()

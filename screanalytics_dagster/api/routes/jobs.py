@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from dagster import DagsterRun, RunsFilter
+from dagster._core.storage.tags import RETRY_NUMBER_TAG, ROOT_RUN_ID_TAG
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -41,18 +42,23 @@ async def get_job(job_id: str, ctx: Context) -> dict | JSONResponse:
 @router.post("/jobs/{job_id}/cancel", response_model=Job, dependencies=Authorized)
 @router.post("/celery_jobs/{job_id}/cancel", response_model=Job, dependencies=Authorized)
 def cancel_job(job_id: str, ctx: Context) -> dict:
-    """Cancel a job; a finished one answers with its final state."""
-    run = find_run(ctx, job_id)
-    if jobs.state_of(run) not in jobs.FINISHED:
-        ctx.runs.cancel(job_id)
+    """Cancel a job (its latest retry, when Dagster retried it); a finished one answers with its final state."""
+    latest = jobs.attempts(ctx, find_run(ctx, job_id))[-1]
+    if jobs.state_of(latest) not in jobs.FINISHED:
+        ctx.runs.cancel(latest.run_id)
     return jobs.job_view(ctx, find_run(ctx, job_id))
 
 
 @router.get("/jobs", response_model=list[Job])
 def list_jobs(ctx: Context, episode: str | None = None, state: str | None = None, limit: int = Query(50, ge=1, le=500)) -> list[dict]:
-    """The latest jobs, newest first, optionally of one episode and in one state."""
+    """The latest jobs, newest first, optionally of one episode and in one state; an automatic retry is part of its first run's job."""
     if state is not None and state not in STATE_NAMES:
         raise unprocessable(f"unknown state {state!r}: expected one of {', '.join(STATE_NAMES)}")
     statuses = [s for s, name in jobs.STATES.items() if name == state] if state else []
     runs = ctx.instance.get_runs(RunsFilter(tags={"episode": episode} if episode else {}, statuses=statuses), limit=limit)
-    return [jobs.job_view(ctx, run) for run in runs]
+    views: dict[str, dict] = {}
+    for run in runs:
+        first = ctx.runs.run(run.tags[ROOT_RUN_ID_TAG]) if RETRY_NUMBER_TAG in run.tags and ROOT_RUN_ID_TAG in run.tags else run
+        if first is not None and first.run_id not in views:
+            views[first.run_id] = jobs.job_view(ctx, first)
+    return [view for view in views.values() if state is None or view["state"] == state]
