@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     job_soft_time_limit_s: int = 20 * 60
     job_time_limit_s: int = 30 * 60
     dagster_webserver_url: str = "http://127.0.0.1:3000"  # where the API launches and cancels runs (GraphQL)
+    light_jobs_in_api: bool = True  # naming, auto-group and re-cluster of an idle episode run in the API, not through the queue
     ui_origin: str | None = None  # the review UI, the only origin CORS admits
     api_token: str | None = None  # set: the API's mutating endpoints require `Authorization: Bearer <token>`
     log_format: Literal["text", "json"] = "text"  # json: the API logs one JSON object per line

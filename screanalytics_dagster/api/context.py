@@ -23,6 +23,7 @@ FINISHED_JOBS_KEPT = 10_000
 DB_STATEMENT_TIMEOUT_MS = 15_000
 DB_POOL_RECYCLE_S = 3600
 DB_POOL_MAX_OVERFLOW = 20
+DROP = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
 @dataclass
@@ -50,6 +51,14 @@ class ApiContext:
     def redis(self) -> redis.Redis | None:
         url = self.settings.redis_url
         return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2) if url else None
+
+    def drop_key(self, key: str, value: str) -> None:
+        """Delete key only while it still holds value (atomic compare-and-delete); Redis down: nothing to drop."""
+        if self.redis is not None:
+            try:
+                self.redis.eval(DROP, 1, key, value)
+            except (redis.RedisError, OSError):
+                pass
 
     def redis_up(self) -> bool:
         """Whether Redis answers now (asked on every request that depends on it)."""

@@ -18,6 +18,7 @@ from ..orchestration.in_process import PipelineError, run_operation
 from ..orchestration.operations import Operation
 from ..orchestration.run_client import CANCELLED_BY
 from ..resources.artifacts import progress_key
+from . import light_jobs
 from .context import ApiContext
 from .errors import ApiError, unavailable
 
@@ -36,9 +37,8 @@ PENDING_TTL_S = 60  # a lock taken by an API that died before its launch returne
 RETRY_DECISION_S = 30  # a failed run without the daemon's retry decision counts as deciding for this long
 SYNC_MESSAGE = "Executed synchronously (Celery unavailable)"
 
-# Set key to new only while it still holds old (atomic compare-and-set / compare-and-delete).
+# Set key to new only while it still holds old (atomic compare-and-set).
 SWAP = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1 end return 0"
-DROP = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
 def lock_key(ep_id: str, operation: str) -> str:
@@ -88,10 +88,13 @@ def start_job(ctx: ApiContext, ep_id: str, op: Operation, run_config: dict | Non
     if (active := active_job(ctx, ep_id, op)) is not None:  # launched before Redis lost its keys (a restart without persistence)
         client.eval(SWAP, 1, key, token, active, ttl)
         raise ApiError(409, "Job already in progress", job_id=active)
+    if (here := light_jobs.start_here(ctx, ep_id, op, run_config, key)) is not None:
+        client.eval(SWAP, 1, key, token, here, ttl)
+        return {"job_id": here, "status": "queued", "async": True}
     try:
         run_id = ctx.runs.launch(ep_id, op.name, run_config)
     except (DagsterGraphQLClientError, OSError) as exc:
-        client.eval(DROP, 1, key, token)
+        ctx.drop_key(key, token)
         raise unavailable(f"the Dagster webserver at {ctx.settings.dagster_webserver_url} did not take the run: {exc}") from exc
     client.eval(SWAP, 1, key, token, run_id, ttl)
     return {"job_id": run_id, "status": "queued", "async": True}
@@ -137,11 +140,8 @@ def holder_run(holder: bytes | None) -> str | None:
 def release_lock(ctx: ApiContext, run: DagsterRun) -> None:
     """Drop the run's lock once the run has finished (only if it still holds it)."""
     ep_id, operation = run.tags.get("episode"), run.tags.get("operation")
-    if ep_id and operation and ctx.redis_up() and ctx.redis is not None:
-        try:
-            ctx.redis.eval(DROP, 1, lock_key(ep_id, operation), run.run_id)
-        except redis.RedisError:
-            pass
+    if ep_id and operation:
+        ctx.drop_key(lock_key(ep_id, operation), run.run_id)
 
 
 def run_here(ctx: ApiContext, ep_id: str, op: Operation, run_config: dict | None) -> dict:

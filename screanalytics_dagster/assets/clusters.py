@@ -12,6 +12,7 @@ from ..vision import tables
 from ..vision.clustering import CLUSTER_SIM, cluster_name, cluster_tracks, thumbnail_faces
 from .loading import read_tracks
 from .partitions import episode_of, episodes
+from .progress import progress_reporter
 from .tracks import tracks
 
 MAX_SINGLETON_FRACTION = 0.5
@@ -37,6 +38,7 @@ def clusters(context: AssetExecutionContext, config: ClustersConfig, store: Base
     """Average-linkage clustering of tracks on their face embeddings, with cannot-link constraints."""
     ep_id = episode_of(context)
     started = time.perf_counter()
+    progress_reporter(context, store)(0, 1, "clustering tracks")
     episode = read_tracks(store, ep_id)
     look = episode.appearance
     groups = cluster_tracks(look.sums, look.counts, look.conflicts, config.threshold)

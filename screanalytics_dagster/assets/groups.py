@@ -24,6 +24,7 @@ from ..vision.grouping import (
 from .clusters import clusters
 from .loading import read_tracks
 from .partitions import episode_of, episodes
+from .progress import progress_reporter
 
 
 class NamedTarget(Config):
@@ -47,6 +48,7 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
     """Map clusters to persons; manually named clusters also enter the show's facebank."""
     ep_id = episode_of(context)
     started = time.perf_counter()
+    progress_reporter(context, store)(0, 1, "mapping clusters to persons")
     cluster_table = store.read_table(CLUSTERS.key(ep_id))
     cluster_ids = cluster_table.column("cluster_id").to_pylist()
     cluster_tracks = {c: np.asarray(t, np.int64) for c, t in zip(cluster_ids, cluster_table.column("track_ids").to_pylist())}

@@ -12,6 +12,7 @@ from ..vision import tables
 from ..vision.screentime import GAP_TOLERANCE, SHOT_GAP_TOLERANCE, TrackSpans, person_tracks, screen_seconds
 from .groups import groups
 from .partitions import episode_of, episodes
+from .progress import progress_reporter
 
 
 class ScreentimeConfig(Config):
@@ -26,6 +27,7 @@ def screentime(context: AssetExecutionContext, config: ScreentimeConfig, store: 
     """Union of each person's track intervals, gaps under gap_tolerance filled."""
     ep_id = episode_of(context)
     started = time.perf_counter()
+    progress_reporter(context, store)(0, 1, "adding up screen time")
     group_table = store.read_table(GROUPS.key(ep_id))
     cluster_table = store.read_table(CLUSTERS.key(ep_id))
     spans = TrackSpans(store.read_table(TRACKS.key(ep_id), columns=TrackSpans.COLUMNS))

@@ -21,6 +21,7 @@ from ..vision.tracking import (
 from .embeddings import embeddings
 from .loading import read_embeddings, read_faces
 from .partitions import episode_of, episodes
+from .progress import progress_reporter
 
 SHORT_TRACK_FACES = 2
 
@@ -52,6 +53,7 @@ def tracks(context: AssetExecutionContext, config: TracksConfig, store: BaseArti
     """Link faces into tracks; a track never crosses a shot cut and splits where the identity changes."""
     ep_id = episode_of(context)
     started = time.perf_counter()
+    progress_reporter(context, store)(0, 1, "linking faces into tracks")
     found, video = read_faces(store, ep_id)
     embedded = read_embeddings(store, ep_id)
     row_of = embedded.row_of()

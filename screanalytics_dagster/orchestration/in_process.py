@@ -31,6 +31,7 @@ def run_operation(
     models_dir: str | None = None,
     instance: DagsterInstance | None = None,
     store: BaseArtifactStore | None = None,
+    tags: dict[str, str] | None = None,
 ) -> None:
     """Run an operation's job on an episode in this process (store: default the settings' one under root); PipelineError when it fails."""
     op = operation(name)
@@ -42,7 +43,7 @@ def run_operation(
         partition_key=ep_id,
         raise_on_error=False,
         run_id=run_id,
-        tags=op.tags(ep_id),
+        tags={**op.tags(ep_id), **(tags or {})},
         resources=resources(str(root), models_dir, store),
     )
     if not result.success:

@@ -23,7 +23,7 @@ class Operation:
     doing: str  # what a running job of it is called
     help: str  # what it does, in one sentence
     page: str | None  # the review UI page that has its button (None: started another way)
-    runs_in_api: bool = False  # cheap enough to run inside the API when Celery is down
+    runs_in_api: bool = False  # cheap enough to run inside the API: while its episode is idle, and when Celery is down
     takes: str | None = None  # the field of the request body it needs
 
     def selection(self) -> AssetSelection:
@@ -59,7 +59,7 @@ SPLIT_TRACKS = Operation(
 )
 RECLUSTER = Operation(
     "recluster", "recluster", clusters, "clusters/recluster_async", "Re-cluster", "Re-clustering",
-    "Cluster the tracks again; manual names stay.", "clusters",
+    "Cluster the tracks again; manual names stay.", "clusters", runs_in_api=True,
 )
 AUTO_GROUP = Operation(
     "auto_group", "auto_group", groups, "clusters/group_async", "Auto-group", "Auto-grouping",

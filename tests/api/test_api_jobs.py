@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from screanalytics_dagster.api import create_app
 from screanalytics_dagster.api.episode_state import ASSETS
 from screanalytics_dagster.api.job_control import lock_key
+from screanalytics_dagster.api.light_jobs import MAX_RUNTIME_S
 
 pytestmark = pytest.mark.stack
 
@@ -53,7 +54,9 @@ def test_process_async_reaches_success_through_the_worker_and_holds_a_lock_meanw
         if job["progress"]["step"]:
             seen.append((ASSETS.index(job["progress"]["step"]), job["progress"]["progress"]))
         time.sleep(0.3)
-    assert seen and seen == sorted(seen) and seen[0][0] == 0, seen  # progress only moves forward, from faces on
+    assert seen and seen == sorted(seen) and seen[0][0] == 0, seen  # steps in order, from faces on
+    fractions = [fraction for _, fraction in seen]
+    assert fractions == sorted(fractions) and fractions[-1] <= 1.0, seen  # the job's fraction, never going back
     assert job["raw_state"] == "SUCCESS" and job["progress"]["progress"] == 1.0
     assert job["result"]["faces"]["n_faces"] > 0 and job["result"]["screentime"]["n_persons"] >= 1
     assert locks.get(lock_key(EPISODE, "process")) is None
@@ -94,3 +97,18 @@ def test_cancel_is_idempotent_and_answers_the_final_state(api):
 def test_health_is_ok_when_everything_answers(api):
     answer = api.get("/healthz")
     assert answer.status_code == 200 and answer.json()["status"] == "ok"
+
+
+def test_light_jobs_of_an_idle_episode_run_in_the_api_and_those_of_a_busy_one_queue(api, stack):
+    light = api.post(f"/episodes/{EPISODE}/clusters/group_async")
+    assert light.status_code == 202, light.text
+    run = stack.client.run(light.json()["job_id"])  # recorded before the answer: any API instance can read the job
+    assert run is not None and run.tags["dagster/max_runtime"] == str(MAX_RUNTIME_S)
+    assert wait_for(api, run.run_id)["state"] == "success"
+    assert ".dagster/grpc_info" not in stack.client.run(run.run_id).tags  # no run process was launched for it
+
+    heavy = api.post(f"/episodes/{EPISODE}/tracks/split_async")
+    queued = api.post(f"/episodes/{EPISODE}/clusters/group_async")  # the episode is busy: it waits its turn in the queue
+    assert heavy.status_code == queued.status_code == 202
+    assert wait_for(api, heavy.json()["job_id"])["state"] == wait_for(api, queued.json()["job_id"])["state"] == "success"
+    assert ".dagster/grpc_info" in stack.client.run(queued.json()["job_id"]).tags

@@ -1,5 +1,6 @@
 """The six assets: the artifact contract, metadata, checks, manual names and the show facebank."""
 
+import re
 import shutil
 import threading
 
@@ -22,6 +23,8 @@ from screanalytics_dagster.resources.facebank import read_facebank
 from screanalytics_dagster.vision import tables
 
 pytestmark = pytest.mark.pipeline
+
+JOB_PROGRESS = re.compile(r"of the step, ([0-9.]+)% of the job")
 
 CONTRACT = {
     "faces.parquet": {
@@ -200,3 +203,11 @@ def test_two_episodes_of_one_show_named_at_once_both_reach_the_facebank(copied_e
     assert failures == []
     bank = read_facebank(copied_episode.store, "testshow")
     assert sorted(zip(bank.column("episode").to_pylist(), bank.column("person_name").to_pylist())) == sorted(names.items())
+
+
+def test_every_step_reports_the_jobs_progress_and_it_never_goes_back(processed_episode):
+    run_id = processed_episode.instance.get_latest_materialization_event(AssetKey("faces")).run_id
+    reports = [(r.step_key, float(m.group(1))) for r in processed_episode.instance.all_logs(run_id) if (m := JOB_PROGRESS.search(r.user_message or ""))]
+    assert list(dict.fromkeys(step for step, _ in reports)) == [a.key.to_user_string() for a in episode_assets]  # each step, in order
+    fractions = [fraction for _, fraction in reports]
+    assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] <= 100

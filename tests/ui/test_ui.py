@@ -93,8 +93,8 @@ def test_clusters_page_asks_for_a_selection_and_reports_heavy_operations_it_cann
     at = app(ui_api.url, monkeypatch, "clusters")
     at.button(key="assign").click().run()
     assert "Select one or more clusters" in at.warning[0].value
-    at.button(key="op_recluster").click().run()
-    assert "Re-clustering testshow-s01e01: Unavailable now: Celery unavailable" in at.error[0].value
+    at.button(key="op_split_tracks").click().run()
+    assert "Splitting tracks testshow-s01e01: Unavailable now: Celery unavailable" in at.error[0].value
     at.button(key="op_auto_group").click().run()  # cheap: runs inside the API
     assert f"Auto-grouping {TEST_EPISODE}: {SYNC_DONE}." in [s.value for s in at.success]
 

@@ -75,12 +75,12 @@ def test_a_reviewer_goes_from_a_registered_episode_to_named_screen_time(ui_url, 
     expect(page.get_by_text(NAME).first).to_be_visible()
     shot(page, "3-clusters")
 
-    page.get_by_role("button", name="Re-cluster", exact=True).click()
-    expect(page.get_by_text(f"Re-clustering {EPISODE}:").first).to_be_visible(timeout=60_000)  # its progress bar
-    page.get_by_role("button", name="Re-cluster", exact=True).click()
-    expect(page.get_by_text(f"Re-clustering is already running for {EPISODE}")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Re-embed", exact=True).click()  # a heavy job: through the queue, long enough to click twice
+    expect(page.get_by_text(f"Re-embedding {EPISODE}:").first).to_be_visible(timeout=60_000)  # its progress bar
+    page.get_by_role("button", name="Re-embed", exact=True).click()
+    expect(page.get_by_text(f"Re-embedding is already running for {EPISODE}")).to_be_visible(timeout=60_000)
     shot(page, "4-clusters-already-running")
-    expect(page.get_by_text(f"Re-clustering {EPISODE}: done.")).to_be_visible(timeout=LONG_MS)
+    expect(page.get_by_text(f"Re-embedding {EPISODE}: done.")).to_be_visible(timeout=LONG_MS)
 
     page.get_by_role("link", name="Screen time").click()
     expect(page.get_by_role("heading", name=f"Screen time · {EPISODE}")).to_be_visible(timeout=60_000)
