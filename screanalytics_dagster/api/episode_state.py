@@ -60,13 +60,16 @@ def register(ctx: ApiContext, ep_id: str, video_uri: str) -> bool:
 
 
 def describe(ctx: ApiContext, ep_id: str) -> dict:
-    """The episode's video and, per asset, whether and when it was materialized, whether it is stale, and its state."""
+    """The episode's video (its length once faces ran) and, per asset, whether and when it was materialized, whether it is stale, and its state."""
     record = ctx.store.read_json(EPISODE_RECORD.key(ep_id), {})
     runs = ctx.instance.get_run_records(RunsFilter(tags={"episode": ep_id}), limit=RECENT_RUNS)  # newest first
-    states, upstream_at, upstream_stale = {}, None, False
+    states, upstream_at, upstream_stale, duration = {}, None, False, None
     for asset in ASSETS:
         found = ctx.instance.fetch_materializations(AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[ep_id]), limit=1)
         at = found.records[0].timestamp if found.records else None
+        materialization = found.records[0].asset_materialization if found.records else None
+        if asset == "faces" and materialization is not None and "video_seconds" in materialization.metadata:
+            duration = materialization.metadata["video_seconds"].value
         stale = at is not None and (upstream_stale or (upstream_at is not None and upstream_at > at))
         latest = next((r for r in runs if asset in ASSETS_OF.get(r.dagster_run.tags.get("operation", ""), ())), None)
         failed = latest is not None and latest.dagster_run.status == DagsterRunStatus.FAILURE and (at is None or at < latest.create_timestamp.timestamp())
@@ -75,7 +78,7 @@ def describe(ctx: ApiContext, ep_id: str) -> dict:
             "state": asset_state(at, stale, latest, failed),
         }
         upstream_at, upstream_stale = at, stale
-    return {"ep_id": ep_id, "show": show_of(ep_id), "video_uri": record.get("video_uri"), "assets": states}
+    return {"ep_id": ep_id, "show": show_of(ep_id), "video_uri": record.get("video_uri"), "duration_s": duration, "assets": states}
 
 
 def asset_state(at: float | None, stale: bool, latest: RunRecord | None, failed: bool) -> str:

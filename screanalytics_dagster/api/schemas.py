@@ -30,6 +30,7 @@ class EpisodeOut(BaseModel):
     ep_id: str
     show: str
     video_uri: str | None
+    duration_s: float | None = None  # the video's length, known once the faces asset has run
     assets: dict[str, AssetState]
 
 

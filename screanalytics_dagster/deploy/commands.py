@@ -47,6 +47,7 @@ def ui_command(host: str, port: int) -> list[str]:
     return [
         "streamlit", "run", UI_APP, "--server.address", host, "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--client.toolbarMode", "minimal",  # no Deploy button: reviewers have nothing to deploy
     ]
 
 

@@ -88,6 +88,9 @@ class ApiClient:
     def clusters(self, ep_id: str) -> list[dict]:
         return self.get(f"/episodes/{ep_id}/clusters")
 
+    def episode(self, ep_id: str) -> dict:
+        return self.get(f"/episodes/{ep_id}")
+
     def screentime(self, ep_id: str) -> list[dict]:
         return self.get(f"/episodes/{ep_id}/screentime")
 

@@ -10,6 +10,7 @@ from screanalytics_dagster.api import create_app
 from screanalytics_dagster.api.episode_state import ASSETS
 from screanalytics_dagster.api.job_control import lock_key
 from screanalytics_dagster.api.light_jobs import MAX_RUNTIME_S
+from screanalytics_dagster.vision.video import probe
 
 pytestmark = pytest.mark.stack
 
@@ -38,7 +39,7 @@ def wait_for(api, job_id: str, timeout_s: float = 300) -> dict:
     return job
 
 
-def test_process_async_reaches_success_through_the_worker_and_holds_a_lock_meanwhile(api, stack, redis_url):
+def test_process_async_reaches_success_through_the_worker_and_holds_a_lock_meanwhile(api, stack, redis_url, sample_episode):
     started = api.post(f"/episodes/{EPISODE}/process_async")
     assert started.status_code == 202, started.text
     job_id = started.json()["job_id"]
@@ -60,7 +61,9 @@ def test_process_async_reaches_success_through_the_worker_and_holds_a_lock_meanw
     assert job["raw_state"] == "SUCCESS" and job["progress"]["progress"] == 1.0
     assert job["result"]["faces"]["n_faces"] > 0 and job["result"]["screentime"]["n_persons"] >= 1
     assert locks.get(lock_key(EPISODE, "process")) is None
-    assert all(state["materialized"] and not state["stale"] for state in api.get(f"/episodes/{EPISODE}").json()["assets"].values())
+    episode = api.get(f"/episodes/{EPISODE}").json()
+    assert all(state["materialized"] and not state["stale"] for state in episode["assets"].values())
+    assert episode["duration_s"] == pytest.approx(probe(sample_episode.video_path).duration, abs=0.01)  # what share of it each person is on
 
 
 def test_a_lock_left_by_a_finished_run_does_not_block(api, stack, redis_url):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 import requests
@@ -13,6 +15,7 @@ from screanalytics_dagster.deploy.commands import REPO, UI_APP
 from screanalytics_dagster.deploy.processes import free_port
 from screanalytics_dagster.testing.ui_pages import page_script
 from screanalytics_dagster.ui.client import ApiClient, RequestFailed, error_of
+from screanalytics_dagster.ui.views.screentime import LABEL_PX, ROW_PX
 
 pytestmark = pytest.mark.stack
 
@@ -108,7 +111,16 @@ def test_screen_time_page_charts_and_tables_the_named_people(ui_api, monkeypatch
     assert b"Kyle Richards" in bars.proto.SerializeToString() and b"Kyle Richards" in timeline.proto.SerializeToString()
     assert at.get("download_button")[0].proto.label == "Download CSV"
     at.toggle(key="named_only").set_value(False).run()
-    assert any(p.startswith("unnamed (") for p in at.dataframe[0].value["person"])
+    table = at.dataframe[0].value
+    assert any(p.startswith("unnamed (") for p in table["person"])
+    bars, timeline = at.get("vega_lite_chart")
+    for chart in (bars, timeline):  # a row of its own per person, each label whole
+        spec = json.loads(chart.proto.spec)
+        assert spec["height"] == {"step": ROW_PX} and spec["encoding"]["y"]["axis"]["labelLimit"] == LABEL_PX
+    assert json.loads(timeline.proto.spec)["encoding"]["color"]["field"] == "person"  # one colour per person
+    duration = max(s["end"] for s in requests.get(f"{ui_api.url}/episodes/{TEST_EPISODE}/timeline", timeout=30).json())  # no faces run in this instance
+    assert (table["share of episode %"] == (100 * table["seconds"] / duration).round(1)).all()
+    assert "The CSV holds this table" in " ".join(c.value for c in at.caption)
 
 
 def test_people_page_shows_the_facebank_with_faces(ui_api, monkeypatch):
