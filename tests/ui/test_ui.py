@@ -78,6 +78,8 @@ def test_clusters_page_names_two_clusters_as_one_person(ui_api, monkeypatch):
     assert at.title[0].value == f"Clusters · {TEST_EPISODE}"
     assert at.metric[0].value == str(len(clusters))
     assert len(at.checkbox) == len(clusters) and len(at.image) >= len(clusters)
+    order = [box.key.removeprefix("pick_") for box in at.checkbox]
+    assert order == [c["cluster_id"] for c in sorted(clusters, key=lambda c: (-c["size"], c["cluster_id"]))]  # largest first
     unnamed = [c["cluster_id"] for c in clusters if c["person_name"] is None][:2]
     for cluster_id in unnamed:
         at.checkbox(key=f"pick_{cluster_id}").check().run()
@@ -90,6 +92,8 @@ def test_clusters_page_names_two_clusters_as_one_person(ui_api, monkeypatch):
     named = {c["cluster_id"]: c for c in requests.get(f"{ui_api.url}/episodes/{TEST_EPISODE}/clusters", timeout=30).json()}
     assert {named[c]["person_name"] for c in unnamed} == {"Dorit Kemsley"}
     assert texts(at).count("**Dorit Kemsley** :gray[(manual)]") == 2
+    assert [box.key.removeprefix("pick_") for box in at.checkbox] == order  # named cards keep their place
+    assert f"same person as {unnamed[1]}" in texts(at) and f"same person as {unnamed[0]}" in texts(at)
 
 
 def test_clusters_page_asks_for_a_selection_and_reports_heavy_operations_it_cannot_start(ui_api, monkeypatch):

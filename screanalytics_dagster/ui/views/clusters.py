@@ -1,4 +1,4 @@
-"""Clusters: an episode's faces grouped, unassigned first; select some, give them a cast name, re-run the steps behind them."""
+"""Clusters: an episode's faces grouped, largest first; select some, give them a cast name, re-run the steps behind them."""
 
 import hashlib
 
@@ -9,7 +9,8 @@ from screanalytics_dagster.ui import session
 PER_PAGE = 24
 COLUMNS = 4
 LARGE = 20  # faces: a cluster this large shows several of its faces
-SHOWN_FACES = 3
+SHOWN_FACES = 2  # side by side at FACE_PX on a card of a 4-column grid
+FACE_PX = 72  # every thumbnail, on every card
 FILTERS = {"all": lambda c: True, "unassigned": lambda c: c["person_name"] is None, "named": lambda c: c["person_name"] is not None}
 
 
@@ -17,6 +18,11 @@ def person_of(cluster: dict) -> str:
     if cluster["person_name"]:
         return f"**{cluster['person_name']}** :gray[({cluster['source']})]"
     return ":orange[**unassigned**]"
+
+
+def grouped_with(cluster: dict, clusters: list[dict]) -> list[str]:
+    """The other clusters of the same person (auto-group or a shared name joined them)."""
+    return [c["cluster_id"] for c in clusters if c["person_id"] == cluster["person_id"] and c["cluster_id"] != cluster["cluster_id"] and c["person_id"]]
 
 
 def toggle(cluster_id: str) -> None:
@@ -52,18 +58,18 @@ def faces(clusters: list[dict]) -> list[list[bytes]]:
     return [shown[c["cluster_id"]] for c in clusters]
 
 
-def tile(cluster: dict, jpegs: list[bytes], picked: list[str]) -> None:
+def tile(cluster: dict, jpegs: list[bytes], picked: list[str], mates: list[str]) -> None:
     cid = cluster["cluster_id"]
     with st.container(border=True):
-        if len(jpegs) == 1:
-            st.image(jpegs[0], width=112)
-        elif jpegs:
+        if jpegs:
             with st.container(horizontal=True, gap="xxsmall"):
                 for jpeg in jpegs:
-                    st.image(jpeg, width=56)
+                    st.image(jpeg, width=FACE_PX)
         else:
             st.caption("no thumbnail")
         st.markdown(person_of(cluster))
+        if mates:
+            st.caption(f"same person as {', '.join(mates[:3])}{f' and {len(mates) - 3} more' if len(mates) > 3 else ''}")
         st.caption(f"{cid} · {cluster['size']} faces · {cluster['seconds']:.1f} s")
         st.session_state[f"pick_{cid}"] = cid in picked
         st.checkbox("select", key=f"pick_{cid}", on_change=toggle, args=(cid,))
@@ -104,7 +110,8 @@ def render() -> None:
 
     view, page = st.columns([3, 1])
     chosen = view.radio("Show", list(FILTERS), horizontal=True, key="cluster_filter")
-    shown = [c for c in clusters if FILTERS[chosen](c)]
+    # Largest first, named or not: a card keeps its place when it is named.
+    shown = sorted((c for c in clusters if FILTERS[chosen](c)), key=lambda c: (-c["size"], c["cluster_id"]))
     pages = max(1, -(-len(shown) // PER_PAGE))
     if st.session_state.get("cluster_page", 1) > pages:
         st.session_state["cluster_page"] = 1
@@ -114,4 +121,4 @@ def render() -> None:
     for start in range(0, len(window), COLUMNS):
         for column, cluster, shown_faces in zip(st.columns(COLUMNS), window[start: start + COLUMNS], jpegs[start: start + COLUMNS]):
             with column:
-                tile(cluster, shown_faces, picked)
+                tile(cluster, shown_faces, picked, grouped_with(cluster, clusters))

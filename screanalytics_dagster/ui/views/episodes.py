@@ -46,12 +46,14 @@ def render() -> None:
             st.button(f"{op['title']} {ep_id}", key=op["operation"], type="primary", on_click=session.start, args=(ep_id, op["operation"]), help=op["help"])
         jobs = session.load(f"jobs:{ep_id}", lambda api: api.jobs(ep_id, limit=5))
         if jobs:
-            st.caption("Latest jobs")
+            titles = {name: op["title"] for name, op in session.operations().items()}
+            st.caption("Latest jobs, as of this page's last refresh")
             st.dataframe(
                 pd.DataFrame([
                     {
-                        "job": j["job_id"][:8], "operation": j["operation"], "state": j["state"], "step": j["progress"]["step"],
-                        "message": j["progress"]["message"], "error": (j["result"] or {}).get("error"),
+                        "job": j["job_id"][:8], "operation": titles.get(j["operation"], j["operation"]), "state": j["state"],
+                        "progress": f"{j['progress']['progress']:.0%}", "step": j["progress"]["step"], "message": j["progress"]["message"],
+                        "error": (j["result"] or {}).get("error"),
                     }
                     for j in jobs
                 ]).fillna(""),
