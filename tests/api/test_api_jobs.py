@@ -58,6 +58,8 @@ def test_process_async_reaches_success_through_the_worker_and_holds_a_lock_meanw
     assert seen and seen == sorted(seen) and seen[0][0] == 0, seen  # steps in order, from faces on
     fractions = [fraction for _, fraction in seen]
     assert fractions == sorted(fractions) and fractions[-1] <= 1.0, seen  # the job's fraction, never going back
+    reported = [step for step, message in stack.messages(job_id) if message and "of the job" in message]
+    assert list(dict.fromkeys(reported)) == list(ASSETS)  # every step reported, in order (the log keeps what polling misses)
     assert job["raw_state"] == "SUCCESS" and job["progress"]["progress"] == 1.0
     assert job["result"]["faces"]["n_faces"] > 0 and job["result"]["screentime"]["n_persons"] >= 1
     assert locks.get(lock_key(EPISODE, "process")) is None
