@@ -87,6 +87,14 @@ class S3Server:
     def client(self):
         return boto3.client("s3", endpoint_url=self.endpoint_url, **S3_CREDENTIALS)
 
+    def env(self, bucket: str) -> dict[str, str]:
+        """The environment of a process whose artifacts go to bucket on this server."""
+        return {
+            "STORAGE_BACKEND": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["aws_access_key_id"], "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["aws_secret_access_key"],
+            "AWS_DEFAULT_REGION": S3_CREDENTIALS["region_name"],
+        }
+
     def new_bucket(self) -> str:
         name = f"test-{uuid.uuid4().hex[:12]}"
         self.client().create_bucket(Bucket=name)
@@ -157,10 +165,7 @@ def stack(tmp_path_factory, redis_url, postgres_url, s3_server) -> Iterator[Stac
     home, logs = base / "dagster_home", base / "logs"
     bucket = s3_server.new_bucket()
     env = {
-        "DAGSTER_HOME": str(home), "DATABASE_URL": postgres_url, "REDIS_URL": redis_url,
-        "STORAGE_BACKEND": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": s3_server.endpoint_url,
-        "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["aws_access_key_id"], "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["aws_secret_access_key"],
-        "AWS_DEFAULT_REGION": S3_CREDENTIALS["region_name"], **code_server_env(free_port()),
+        "DAGSTER_HOME": str(home), "DATABASE_URL": postgres_url, "REDIS_URL": redis_url, **s3_server.env(bucket), **code_server_env(free_port()),
     }
     instance = prepare_dagster_home(home, postgres_url)
     port = free_port()

@@ -38,10 +38,7 @@ def test_process_prints_screen_time_and_writes_the_artifacts(short_episode, tmp_
 
 def use_s3(monkeypatch, server, bucket):
     """The environment of a process whose artifacts go to bucket on server."""
-    for name, value in {
-        "STORAGE_BACKEND": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": server.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
+    for name, value in server.env(bucket).items():
         monkeypatch.setenv(name, value)
 
 

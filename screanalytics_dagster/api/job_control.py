@@ -10,7 +10,7 @@ from typing import cast
 import redis
 from dagster import DagsterEventType, DagsterRun, DagsterRunStatus
 from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
-from dagster._core.storage.tags import AUTO_RETRY_RUN_ID_TAG, ROOT_RUN_ID_TAG, WILL_RETRY_TAG
+from dagster._core.storage.tags import AUTO_RETRY_RUN_ID_TAG, RETRY_NUMBER_TAG, ROOT_RUN_ID_TAG, WILL_RETRY_TAG
 from dagster_graphql import DagsterGraphQLClientError
 
 from ..orchestration.failures import FAILURE_EVENTS, failure_reason
@@ -65,6 +65,11 @@ def waiting_to_retry(ctx: ApiContext, run: DagsterRun) -> bool:
     return record is not None and record.end_time is not None and time.time() - record.end_time < RETRY_DECISION_S
 
 
+def job_id_of(run: DagsterRun) -> str:
+    """The job a run belongs to: an automatic retry is part of its first run's job."""
+    return run.tags.get(ROOT_RUN_ID_TAG, run.run_id) if RETRY_NUMBER_TAG in run.tags else run.run_id
+
+
 def attempts(ctx: ApiContext, run: DagsterRun) -> list[DagsterRun]:
     """The run and the automatic retries Dagster launched after it, oldest first: one job."""
     chain = [run]
@@ -105,7 +110,7 @@ def active_job(ctx: ApiContext, ep_id: str, op: Operation) -> str | None:
     tags = {"episode_operation": op.tags(ep_id)["episode_operation"]}
     failed = [run for run in ctx.runs.latest(tags, [DagsterRunStatus.FAILURE]) if waiting_to_retry(ctx, run)]
     active = [*ctx.runs.latest(tags, list(NOT_FINISHED_STATUSES)), *failed]
-    return active[0].tags.get(ROOT_RUN_ID_TAG, active[0].run_id) if active else None
+    return job_id_of(active[0]) if active else None
 
 
 def take_lock(ctx: ApiContext, client: redis.Redis, key: str, token: str) -> bool:
@@ -162,14 +167,15 @@ def job_view(ctx: ApiContext, run: DagsterRun) -> dict:
         return ctx.finished_jobs[run.run_id]
     chain = attempts(ctx, run)
     latest = chain[-1]
-    state = job_state(ctx, latest)
+    retrying = waiting_to_retry(ctx, latest)
+    state = "in_progress" if retrying else state_of(latest)
     if state in FINISHED:
         release_lock(ctx, run)
     reported = ctx.store.read_json(progress_key(latest.run_id)) or {}
     progress = {
         "step": reported.get("step"),
         "progress": 1.0 if state == "success" else reported.get("progress", 0.0),
-        "message": f"retrying: {run_result(ctx, latest)['error']}" if waiting_to_retry(ctx, latest) else reported.get("message", state),
+        "message": f"retrying: {run_result(ctx, latest)['error']}" if retrying else reported.get("message", state),
     }
     view = {
         "job_id": run.run_id,

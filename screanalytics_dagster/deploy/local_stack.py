@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 from dagster import DagsterInstance
@@ -81,7 +82,7 @@ def restart_dead(config: StackSettings, base, state: Path, running: dict[str, ps
     processes = Processes(state / "logs", env)
     try:
         if "redis" in dead:
-            start_redis(processes, state, int(env["REDIS_URL"].rsplit(":", 1)[1].split("/")[0]))
+            start_redis(processes, state, urlsplit(env["REDIS_URL"]).port or 6379)
         start_parts(processes, config, state, [name for name in dead if name != "redis"])
     except (TimeoutError, RuntimeError) as exc:
         processes.stop()  # only what it started now: the rest keeps running

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
-from .scratch import SCRATCH_PREFIX, scratch_file, sweep
+from .scratch import scratch_file, scratch_files, sweep
 from .storage import ArtifactNotFound, BaseArtifactStore, missing, replacing
 
 NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
@@ -73,6 +73,7 @@ class S3ArtifactStore(BaseArtifactStore):
 
     @contextmanager
     def _writing(self, key: str) -> Iterator[Path]:
+        sweep(scratch_files())  # at each write, not each read (far more frequent); killed reads' files go too
         with scratch_file(Path(key).suffix) as tmp:
             yield tmp
             self.put_file(key, tmp)
@@ -99,7 +100,7 @@ class S3ArtifactStore(BaseArtifactStore):
         return Path(self.cache_dir or Path(tempfile.gettempdir()) / "screanalytics-cache")
 
     def sweep_temporaries(self) -> int:
-        return sweep(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*")) + sweep(self.cache().rglob(".*.tmp"))
+        return sweep(scratch_files()) + sweep(self.cache().rglob(".*.tmp"))
 
     def put_file(self, key: str, path: Path) -> None:
         self.client.upload_file(str(path), self.bucket, self.object_key(key))

@@ -33,12 +33,15 @@ def temporaries_of(final: Path) -> Iterator[Path]:
     return final.parent.glob(f".{glob_escape(final.name)}.*.tmp")
 
 
+def scratch_files() -> Iterator[Path]:
+    """Every scratch file in the system's temporary folder, of any process."""
+    return Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*")
+
+
 @contextmanager
 def scratch_file(suffix: str) -> Iterator[Path]:
-    """A file in the system's temporary folder, removed at the end of the block; orphans of dead processes swept first."""
-    folder = Path(tempfile.gettempdir())
-    sweep(folder.glob(f"{SCRATCH_PREFIX}*"))
-    fd, name = tempfile.mkstemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", suffix=suffix, dir=folder)
+    """A file in the system's temporary folder, removed at the end of the block."""
+    fd, name = tempfile.mkstemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", suffix=suffix)
     os.close(fd)
     try:
         yield Path(name)

@@ -19,7 +19,7 @@ import pytest
 from conftest import TEST_EPISODE
 from dagster import DagsterEventType
 from fastapi.testclient import TestClient
-from service_fixtures import S3_CREDENTIALS, Stack
+from service_fixtures import Stack
 
 from screanalytics_dagster.api import create_app
 from screanalytics_dagster.deploy.commands import code_server_env, worker_command
@@ -27,6 +27,7 @@ from screanalytics_dagster.deploy.processes import Processes, free_port, redis_a
 from screanalytics_dagster.orchestration.failures import FAILURE_EVENTS, failure_reason
 from screanalytics_dagster.orchestration.instance import prepare_dagster_home
 from screanalytics_dagster.orchestration.run_client import RunClient
+from screanalytics_dagster.resources.scratch import running
 from screanalytics_dagster.testing.services import redis_command, scratch_database
 from screanalytics_dagster.testing.stack import running_stack
 
@@ -80,9 +81,7 @@ def faults(tmp_path_factory, postgres_server_url, s3_server, sample_episode) -> 
     with scratch_database(postgres_server_url, f"screanalytics_faults_{os.getpid()}") as database_url:
         env = {
             "DAGSTER_HOME": str(home), "DATABASE_URL": database_url, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "TMPDIR": str(tmp),
-            "STORAGE_BACKEND": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": s3_server.endpoint_url,
-            "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["aws_access_key_id"], "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["aws_secret_access_key"],
-            "AWS_DEFAULT_REGION": S3_CREDENTIALS["region_name"], **code_server_env(free_port()),
+            **s3_server.env(bucket), **code_server_env(free_port()),
         }
         instance = prepare_dagster_home(home, database_url)
         redis = Processes(redis_dir, {})
@@ -212,7 +211,7 @@ def test_a_job_whose_code_server_was_killed_can_be_cancelled_and_its_process_sto
     answer = faults.api.post(f"/celery_jobs/{job_id}/cancel")
     assert answer.status_code == 200, answer.text
     assert answer.json()["state"] == "cancelled" and answer.json()["result"] == {"error": "cancelled through the API"}, answer.json()
-    wait_until(lambda: not [p for p in left if running(p)], f"the killed code server's processes ending: {[p.cmdline() for p in left if running(p)]}", 60)
+    wait_until(lambda: not [p for p in left if running(p.pid)], f"the killed code server's processes ending: {[p.cmdline() for p in left if running(p.pid)]}", 60)
     start_code_server(faults.processes, int(faults.stack.env["CODE_SERVER_PORT"]))
     assert finish(faults, start(faults, unavailable_for_s=60))["state"] == "success"  # once the webserver has reloaded it
     assert faults.api.get("/healthz").json()["code_server"] == "ok"
@@ -229,10 +228,3 @@ def test_a_run_whose_code_server_died_with_it_is_retried_once_the_server_is_back
     assert faults.reason(job["runs"][0]).startswith("the run's process was lost: its code server")
     assert took < FAULT_BOUND_S
     assert_unharmed(faults, clean)
-
-
-def running(process: psutil.Process) -> bool:
-    try:
-        return process.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False

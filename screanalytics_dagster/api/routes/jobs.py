@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from dagster import DagsterRun, RunsFilter
-from dagster._core.storage.tags import RETRY_NUMBER_TAG, ROOT_RUN_ID_TAG
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -58,7 +57,8 @@ def list_jobs(ctx: Context, episode: str | None = None, state: str | None = None
     runs = ctx.instance.get_runs(RunsFilter(tags={"episode": episode} if episode else {}, statuses=statuses), limit=limit)
     views: dict[str, dict] = {}
     for run in runs:
-        first = ctx.runs.run(run.tags[ROOT_RUN_ID_TAG]) if RETRY_NUMBER_TAG in run.tags and ROOT_RUN_ID_TAG in run.tags else run
-        if first is not None and first.run_id not in views:
-            views[first.run_id] = jobs.job_view(ctx, first)
+        job_id = jobs.job_id_of(run)
+        first = run if job_id == run.run_id else ctx.runs.run(job_id)
+        if first is not None and job_id not in views:
+            views[job_id] = jobs.job_view(ctx, first)
     return [view for view in views.values() if state is None or view["state"] == state]
