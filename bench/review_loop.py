@@ -5,7 +5,8 @@ Postgres, Redis, local storage) with one processed bench episode (bench/_episode
 another:
 - naming: POST batch_assign_async naming one cluster, then GET /episodes/{ep}/clusters every 0.1 s until the cluster
   shows the name (click-to-visible); the next naming waits for the job's end;
-- auto-group and re-cluster: POST, then GET /celery_jobs/{id} every 0.1 s until success.
+- auto-group and re-cluster: POST, then GET /celery_jobs/{id} every 0.1 s until success;
+- fixing a cluster: not a face, moving a track to a new person, and undo of each: POST, then the job until success.
 Printed: p50 and p95 of each, and the naming runs' own median duration (from their records).
 Targets (issue 13): naming p50 <= 2 s and p95 <= 3 s; auto-group and re-cluster p50 <= 4 s.
 `--queued` sends the light jobs through the run queue and a run process, as before (LIGHT_JOBS_IN_API=false).
@@ -64,9 +65,9 @@ def name_one(api: str, cluster_id: str, name: str) -> tuple[float, str]:
         time.sleep(POLL_S)
 
 
-def job_seconds(api: str, path: str) -> float:
+def job_seconds(api: str, path: str, body: dict | None = None) -> float:
     started = time.perf_counter()
-    answer = requests.post(f"{api}/episodes/{EPISODE_ID}/{path}", timeout=30)
+    answer = requests.post(f"{api}/episodes/{EPISODE_ID}/{path}", json=body, timeout=30)
     if answer.status_code != 202:
         raise SystemExit(f"{path} answered {answer.status_code}: {answer.text}")
     finished(api, answer.json()["job_id"])
@@ -101,6 +102,15 @@ def main() -> None:
             names = [name_one(api, clusters[i % len(clusters)], f"Cast Member {i}") for i in range(args.names)]
             groups = [job_seconds(api, "clusters/group_async") for _ in range(args.repeat)]
             reclusters = [job_seconds(api, "clusters/recluster_async") for _ in range(args.repeat)]
+            shown = requests.get(f"{api}/episodes/{EPISODE_ID}/clusters", timeout=30).json()
+            source = next(c for c in shown if len(c["track_ids"]) >= 2)
+            fixes: dict[str, list[float]] = {"not a face": [], "move a track": [], "undo": []}
+            for _ in range(args.repeat):
+                fixes["not a face"].append(job_seconds(api, f"clusters/{shown[-1]['cluster_id']}/review_async", {"action": "not_face"}))
+                fixes["undo"].append(job_seconds(api, "review/undo_async"))
+                move = {"action": "move", "track_ids": source["track_ids"][-1:]}
+                fixes["move a track"].append(job_seconds(api, f"clusters/{source['cluster_id']}/review_async", move))
+                fixes["undo"].append(job_seconds(api, "review/undo_async"))
             records = [instance.get_run_record_by_id(job_id) for _, job_id in names]
             runs = [r.end_time - r.start_time for r in records if r is not None and r.start_time is not None and r.end_time is not None]
     seconds = [s for s, _ in names]
@@ -111,6 +121,8 @@ def main() -> None:
         print(f"  of which the Dagster run itself (start to end): median {statistics.median(runs):.2f} s")
     print(f"auto-group ({args.repeat}): p50 {percentile(groups, 50):.2f} s, p95 {percentile(groups, 95):.2f} s  (target p50 <= 4)")
     print(f"re-cluster ({args.repeat}): p50 {percentile(reclusters, 50):.2f} s, p95 {percentile(reclusters, 95):.2f} s  (target p50 <= 4)")
+    for what, times in fixes.items():
+        print(f"{what} ({len(times)}): p50 {percentile(times, 50):.2f} s, p95 {percentile(times, 95):.2f} s")
 
 
 if __name__ == "__main__":

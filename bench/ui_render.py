@@ -1,7 +1,7 @@
 """Review UI render time: each page (Streamlit's AppTest run) for an episode with 200 clusters, against a real API process.
 
 The episode is synthetic: its artifact tables written directly (tracks, clusters with thumbnails, groups with some
-named people, screen time, the show's facebank), so no video is processed. The API runs in its own process over that
+named people and three suggestions per unnamed cluster, screen time, the show's facebank), so no video is processed. The API runs in its own process over that
 storage root (Redis down), as the UI would reach it. Printed: seconds per page, the first render (thumbnails fetched
 from the API) and the next one (thumbnails cached); target: under 2 s.
 
@@ -59,11 +59,21 @@ def synthetic_root(root: Path, n_clusters: int, seed: int = 0) -> None:
         cluster_rows.append({"cluster_id": cid, "track_ids": track_ids, "n_faces": size})
         named = c % NAMED_EVERY == 0
         name = f"Person {c // NAMED_EVERY:03d}" if named else None
-        group_rows.append({"cluster_id": cid, "person_id": f"person-{c // NAMED_EVERY:03d}" if named else f"p{c:05d}", "person_name": name, "source": "manual" if named else "auto"})
+        # Unnamed clusters suggest three others, the way the groups asset does: a person, with their largest cluster.
+        others = [int(o) for o in rng.choice(n_clusters, 3, replace=False)]
+        suggestions = [] if named else [
+            {"person_id": f"p{o:05d}", "person_name": None, "cluster_id": f"c{o:05d}", "similarity": float(0.6 - 0.1 * k)} for k, o in enumerate(others)
+        ]
+        group_rows.append({
+            "cluster_id": cid, "person_id": f"person-{c // NAMED_EVERY:03d}" if named else f"p{c:05d}", "person_name": name,
+            "source": "manual" if named else "auto", "suggestions": suggestions,
+        })
         for rank in range(min(3, 1 + size // 40)):
             face = np.full((112, 112, 3), rng.integers(0, 255, 3), np.uint8)
             cv2.circle(face, (56, 56), 30 + rank * 5, (255, 255, 255), -1)
-            thumb_rows.append({"cluster_id": cid, "rank": rank, "face_id": track_ids[0] * 10 + rank, "jpeg": cv2.imencode(".jpg", face)[1].tobytes()})
+            thumb_rows.append({
+                "cluster_id": cid, "rank": rank, "face_id": track_ids[rank] * 10, "jpeg": cv2.imencode(".jpg", face)[1].tobytes(), "track_id": track_ids[rank],
+            })
     people: dict[str, dict] = {}
     for group, cluster in zip(group_rows, cluster_rows):
         person = people.setdefault(group["person_id"], {"person_id": group["person_id"], "person_name": group["person_name"], "seconds": 0.0, "n_tracks": 0})

@@ -10,7 +10,7 @@ from ..settings import Settings, settings
 from .context import ApiContext
 from .errors import install_handlers
 from .observability import install_observability
-from .routes import episodes, health, jobs, review
+from .routes import actions, episodes, health, jobs, review
 
 
 def create_app(config: Settings | None = None, instance: DagsterInstance | None = None) -> FastAPI:
@@ -22,6 +22,6 @@ def create_app(config: Settings | None = None, instance: DagsterInstance | None 
         app.add_middleware(CORSMiddleware, allow_origins=[config.ui_origin], allow_methods=["*"], allow_headers=["*"])
     install_handlers(app)
     install_observability(app, app.state.context)
-    for module in (episodes, jobs, review, health):
+    for module in (episodes, jobs, review, actions, health):
         app.include_router(module.router)
     return app

@@ -37,6 +37,9 @@ PENDING_TTL_S = 60  # a lock taken by an API that died before its launch returne
 RETRY_DECISION_S = 30  # a failed run without the daemon's retry decision counts as deciding for this long
 SYNC_MESSAGE = "Executed synchronously (Celery unavailable)"
 
+FOLLOW_UP_TAG = "screanalytics/follow_up"  # on a run: the run queued after it to apply review actions it had not read
+FOLLOWS_TAG = "screanalytics/follows"  # on a follow-up run: the job it belongs to
+
 # Set key to new only while it still holds old (atomic compare-and-set).
 SWAP = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1 end return 0"
 
@@ -66,20 +69,25 @@ def waiting_to_retry(ctx: ApiContext, run: DagsterRun) -> bool:
 
 
 def job_id_of(run: DagsterRun) -> str:
-    """The job a run belongs to: an automatic retry is part of its first run's job."""
+    """The job a run belongs to: an automatic retry or a follow-up is part of its first run's job."""
+    if FOLLOWS_TAG in run.tags:
+        return run.tags[FOLLOWS_TAG]
     return run.tags.get(ROOT_RUN_ID_TAG, run.run_id) if RETRY_NUMBER_TAG in run.tags else run.run_id
 
 
 def attempts(ctx: ApiContext, run: DagsterRun) -> list[DagsterRun]:
-    """The run and the automatic retries Dagster launched after it, oldest first: one job."""
+    """The run and the runs that went on with its job (automatic retries, follow-ups), oldest first: one job."""
     chain = [run]
-    while (retry_id := chain[-1].tags.get(AUTO_RETRY_RUN_ID_TAG)) and (retry := ctx.runs.run(retry_id)) is not None:
-        chain.append(retry)
+    while (next_id := chain[-1].tags.get(AUTO_RETRY_RUN_ID_TAG) or chain[-1].tags.get(FOLLOW_UP_TAG)) and (after := ctx.runs.run(next_id)) is not None:
+        chain.append(after)
     return chain
 
 
-def start_job(ctx: ApiContext, ep_id: str, op: Operation, run_config: dict | None = None) -> dict:
-    """Launch op on the episode as a run (202 body), or run a cheap one here when Redis is down (200 body)."""
+def start_job(ctx: ApiContext, ep_id: str, op: Operation, run_config: dict | None = None, follow: bool = False) -> dict:
+    """Launch op on the episode as a run (202 body), or run a cheap one here when Redis is down (200 body).
+
+    follow: an active job of op takes this request too (it applies what the review log holds) instead of a 409.
+    """
     if not ctx.redis_up():
         if not op.runs_in_api:
             raise unavailable(f"Celery unavailable (Redis at {ctx.settings.redis_url or 'REDIS_URL, unset,'} does not answer): cannot start {op.name} now")
@@ -89,9 +97,14 @@ def start_job(ctx: ApiContext, ep_id: str, op: Operation, run_config: dict | Non
     key, token = lock_key(ep_id, op.name), f"pending:{uuid.uuid4()}"
     ttl = ctx.settings.job_time_limit_s + 600
     if not take_lock(ctx, client, key, token):
-        raise ApiError(409, "Job already in progress", job_id=holder_run(lock_holder(client, key)))
+        holder = holder_run(lock_holder(client, key))
+        if follow and holder is not None:
+            return follow_up(ctx, ep_id, op, holder)
+        raise ApiError(409, "Job already in progress", job_id=holder)
     if (active := active_job(ctx, ep_id, op)) is not None:  # launched before Redis lost its keys (a restart without persistence)
         client.eval(SWAP, 1, key, token, active, ttl)
+        if follow:
+            return follow_up(ctx, ep_id, op, active)
         raise ApiError(409, "Job already in progress", job_id=active)
     if (here := light_jobs.start_here(ctx, ep_id, op, run_config, key)) is not None:
         client.eval(SWAP, 1, key, token, here, ttl)
@@ -103,6 +116,20 @@ def start_job(ctx: ApiContext, ep_id: str, op: Operation, run_config: dict | Non
         raise unavailable(f"the Dagster webserver at {ctx.settings.dagster_webserver_url} did not take the run: {exc}") from exc
     client.eval(SWAP, 1, key, token, run_id, ttl)
     return {"job_id": run_id, "status": "queued", "async": True}
+
+
+def follow_up(ctx: ApiContext, ep_id: str, op: Operation, job_id: str) -> dict:
+    """Let the active job apply the log as it is now: a run of it that has not started reads it then; else a run queued after it."""
+    run = ctx.runs.run(job_id)
+    latest = attempts(ctx, run)[-1] if run is not None else None
+    if latest is not None and latest.status not in (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED):
+        try:
+            after = ctx.runs.launch(ep_id, op.name, tags={FOLLOWS_TAG: job_id})
+        except (DagsterGraphQLClientError, OSError) as exc:
+            raise unavailable(f"the review is saved, but the Dagster webserver did not take the run applying it: {exc}") from exc
+        ctx.instance.add_run_tags(latest.run_id, {FOLLOW_UP_TAG: after})
+        ctx.finished_jobs.pop(job_id, None)
+    return {"job_id": job_id, "status": "queued", "async": True}
 
 
 def active_job(ctx: ApiContext, ep_id: str, op: Operation) -> str | None:
@@ -184,7 +211,7 @@ def job_view(ctx: ApiContext, run: DagsterRun) -> dict:
         "state": state,
         "raw_state": latest.status.value,
         "progress": progress,
-        "result": run_result(ctx, latest, retries=len(chain) - 1) if state in FINISHED else None,
+        "result": run_result(ctx, latest, retries=sum(RETRY_NUMBER_TAG in r.tags for r in chain)) if state in FINISHED else None,
         "runs": [attempt.run_id for attempt in chain],
     }
     if state in FINISHED:

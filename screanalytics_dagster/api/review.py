@@ -26,10 +26,13 @@ def clusters(ctx: ApiContext, ep_id: str) -> list[dict]:
     cluster_rows = table(ctx, ep_id, CLUSTERS).to_pylist()
     spans = track_spans(ctx, ep_id)
     person = {row["cluster_id"]: row for row in _optional(ctx, ep_id, GROUPS)}
-    thumbs = _optional(ctx, ep_id, THUMBNAILS, ["cluster_id"])
-    n_thumbs: dict[str, int] = {}
+    thumb_tracks: dict[str, list[int | None]] = {}
+    try:
+        thumbs = _optional(ctx, ep_id, THUMBNAILS, ["cluster_id", "track_id"])
+    except pa.ArrowInvalid:  # thumbnails of earlier releases name no tracks
+        thumbs = _optional(ctx, ep_id, THUMBNAILS, ["cluster_id"])
     for row in thumbs:
-        n_thumbs[row["cluster_id"]] = n_thumbs.get(row["cluster_id"], 0) + 1
+        thumb_tracks.setdefault(row["cluster_id"], []).append(row.get("track_id"))
     out = []
     for row in cluster_rows:
         cid = row["cluster_id"]
@@ -43,7 +46,9 @@ def clusters(ctx: ApiContext, ep_id: str) -> list[dict]:
             "person_name": group.get("person_name"),
             "source": group.get("source"),
             "thumbnail_url": f"/episodes/{ep_id}/clusters/{cid}/thumbnail",
-            "n_thumbnails": n_thumbs.get(cid, 0),
+            "n_thumbnails": len(thumb_tracks.get(cid, [])),
+            "thumbnail_tracks": thumb_tracks.get(cid, []),
+            "suggestions": group.get("suggestions") or [],
         })
     out.sort(key=lambda c: (c["person_name"] is not None, c["source"] == "manual", -c["size"]))
     return out
@@ -98,13 +103,6 @@ def people(ctx: ApiContext, show: str) -> list[dict]:
     for entry in found.values():
         entry["thumbnail_url"] = faces.get(entry["person_id"])
     return sorted(found.values(), key=lambda p: p["person_name"])
-
-
-def known_targets(ctx: ApiContext, ep_id: str) -> tuple[set[str], set[int]]:
-    """The cluster ids and track ids of the episode's current clustering."""
-    cluster_ids = set(table(ctx, ep_id, CLUSTERS, ["cluster_id"]).column("cluster_id").to_pylist())
-    track_ids = set(table(ctx, ep_id, TRACKS, ["track_id"]).column("track_id").to_pylist())
-    return cluster_ids, track_ids
 
 
 def _optional(ctx: ApiContext, ep_id: str, artifact: Artifact, columns: list[str] | None = None) -> list[dict]:

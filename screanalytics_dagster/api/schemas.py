@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from ..vision.grouping import check_assignment
+from ..vision.grouping import MAX_CAST_NAME, MAX_CLUSTER_ID, check_assignment
 
 MAX_KEY = 255  # characters: one file name on a local disk
 
@@ -61,6 +62,35 @@ class BatchAssign(BaseModel):
         return self
 
 
+class ReviewAction(BaseModel):
+    """What a reviewer says of one cluster: the same person as another or not, (not) a face, unnamed, or some of its tracks moved."""
+
+    action: Literal["same", "apart", "not_face", "is_face", "unname", "move"]
+    other_cluster_id: str | None = Field(None, max_length=MAX_CLUSTER_ID, description="same, apart, move: a cluster of the person meant")
+    cast_name: str | None = Field(None, max_length=MAX_CAST_NAME, description="same, apart, move: the named person meant")
+    track_ids: list[int] = Field(default_factory=list, max_length=10_000, description="move: the cluster's tracks that move")
+
+    @model_validator(mode="after")
+    def fits_action(self) -> ReviewAction:
+        if self.cast_name is not None and not self.cast_name.strip():
+            raise ValueError("cast_name must not be blank")
+        targets = (self.other_cluster_id is not None) + (self.cast_name is not None)
+        if self.action in ("same", "apart") and targets != 1:
+            raise ValueError(f"{self.action} needs exactly one of other_cluster_id or cast_name")
+        if self.action == "move" and (not self.track_ids or targets > 1):
+            raise ValueError("move needs track_ids and at most one of other_cluster_id or cast_name (neither: a new person)")
+        if self.action not in ("same", "apart", "move") and (targets or self.track_ids):
+            raise ValueError(f"{self.action} takes no other_cluster_id, cast_name or track_ids")
+        return self
+
+
+class ReviewEntry(BaseModel):
+    """One action in an episode's review log."""
+
+    kind: str  # name, same, apart, not_face or move
+    said: str  # what it did, in words
+
+
 class OperationOut(BaseModel):
     """An operation that can be started on an episode."""
 
@@ -90,6 +120,15 @@ class Job(BaseModel):
     runs: list[str] = []  # the Dagster runs of the job: the first, then each automatic retry
 
 
+class Suggestion(BaseModel):
+    """A person an unnamed cluster may be."""
+
+    person_id: str
+    person_name: str | None
+    cluster_id: str | None  # that person's largest cluster here; None: a facebank person not in this episode
+    similarity: float  # cosine of the two faces' centroids
+
+
 class Cluster(BaseModel):
     cluster_id: str
     track_ids: list[int]
@@ -100,6 +139,8 @@ class Cluster(BaseModel):
     source: str | None  # manual, facebank or auto
     thumbnail_url: str
     n_thumbnails: int
+    thumbnail_tracks: list[int | None] = []  # the track each thumbnail shows, by index (None: a store of earlier releases)
+    suggestions: list[Suggestion] = []  # unnamed clusters: who they may be, best first
 
 
 class ScreenTime(BaseModel):

@@ -8,8 +8,10 @@ from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Con
 
 from ..resources import BaseArtifactStore
 from ..resources.artifacts import CLUSTERS, CROPS, THUMBNAILS
+from ..resources.review_log import read_actions
 from ..vision import tables
 from ..vision.clustering import CLUSTER_SIM, cluster_name, cluster_tracks, thumbnail_faces
+from ..vision.review import apply_moves, moved_tracks
 from .loading import read_tracks
 from .partitions import episode_of, episodes
 from .progress import progress_reporter
@@ -35,13 +37,15 @@ class ClustersConfig(Config):
     ],
 )
 def clusters(context: AssetExecutionContext, config: ClustersConfig, store: BaseArtifactStore) -> MaterializeResult:
-    """Average-linkage clustering of tracks on their face embeddings, with cannot-link constraints."""
+    """Average-linkage clustering of tracks on their face embeddings, with cannot-link constraints; reviewers' moved tracks kept apart."""
     ep_id = episode_of(context)
     started = time.perf_counter()
     progress_reporter(context, store)(0, 1, "clustering tracks")
     episode = read_tracks(store, ep_id)
     look = episode.appearance
-    groups = cluster_tracks(look.sums, look.counts, look.conflicts, config.threshold)
+    found = cluster_tracks(look.sums, look.counts, look.conflicts, config.threshold)
+    moves = moved_tracks(read_actions(store, ep_id), [f.tolist() for f in episode.tracks.face_ids])
+    groups = [np.asarray(g, np.int64) for g in apply_moves([g.tolist() for g in found], moves)]
     track_ids = [episode.tracks.track_id[g] for g in groups]
     table = pa.table(
         {
@@ -52,7 +56,9 @@ def clusters(context: AssetExecutionContext, config: ClustersConfig, store: Base
         schema=tables.CLUSTERS,
     )
     store.write_table(CLUSTERS.key(ep_id), table)
-    write_thumbnails(store, ep_id, table.column("cluster_id").to_pylist(), thumbnail_faces(groups, episode.tracks.face_ids, episode.score_of))
+    picks = thumbnail_faces(groups, episode.tracks.face_ids, episode.score_of)
+    track_id = episode.tracks.track_id
+    write_thumbnails(store, ep_id, table.column("cluster_id").to_pylist(), [[(int(track_id[t]), f) for t, f in p] for p in picks])
     sizes = np.array([len(g) for g in groups])
     faces_per_cluster = table.column("n_faces").to_numpy()
     singleton = float(np.mean(sizes == 1)) if len(sizes) else 0.0
@@ -61,6 +67,7 @@ def clusters(context: AssetExecutionContext, config: ClustersConfig, store: Base
         metadata={
             "n_clusters": len(groups),
             "n_tracks": len(episode.tracks),
+            "n_moves": len(moves),
             "threshold": config.threshold,
             "singleton_fraction": round(singleton, 4),
             "largest_cluster_fraction": round(largest, 4),
@@ -73,13 +80,14 @@ def clusters(context: AssetExecutionContext, config: ClustersConfig, store: Base
     )
 
 
-def write_thumbnails(store: BaseArtifactStore, ep_id: str, cluster_ids: list[str], picks: list[list[int]]) -> None:
-    """THUMBNAILS: the crops of each cluster's picked faces, for reviewers (read by the API)."""
-    slot = {face: (cid, rank) for cid, faces_of in zip(cluster_ids, picks) for rank, face in enumerate(faces_of)}
+def write_thumbnails(store: BaseArtifactStore, ep_id: str, cluster_ids: list[str], picks: list[list[tuple[int, int]]]) -> None:
+    """THUMBNAILS: the crops of each cluster's picked (track, face) pairs, for reviewers (read by the API)."""
+    slot = {face: (cid, rank, track) for cid, faces_of in zip(cluster_ids, picks) for rank, (track, face) in enumerate(faces_of)}
     rows = []
     for batch in store.iter_batches(CROPS.key(ep_id), batch_size=4096):
         for face, jpeg in zip(batch.column("face_id").to_pylist(), batch.column("jpeg").to_pylist()):
             if face in slot:
-                rows.append({"cluster_id": slot[face][0], "rank": slot[face][1], "face_id": face, "jpeg": jpeg})
+                cid, rank, track = slot[face]
+                rows.append({"cluster_id": cid, "rank": rank, "face_id": face, "jpeg": jpeg, "track_id": track})
     rows.sort(key=lambda r: (r["cluster_id"], r["rank"]))
     store.write_table(THUMBNAILS.key(ep_id), pa.Table.from_pylist(rows, schema=tables.THUMBNAILS))

@@ -4,23 +4,18 @@ import time
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from dagster import AssetExecutionContext, Config, MaterializeResult, asset
 
 from ..ids import show_of
 from ..resources import BaseArtifactStore
-from ..resources.artifacts import CLUSTERS, GROUPS, MANUAL_ASSIGNMENTS
+from ..resources.artifacts import CLUSTERS, GROUPS
 from ..resources.facebank import read_facebank, write_exemplars
+from ..resources.review_log import read_actions, write_actions
 from ..vision import tables
-from ..vision.grouping import (
-    FACEBANK_SIM,
-    GROUP_SIM,
-    Grouped,
-    assignments_json,
-    group_clusters,
-    merge_assignments,
-    parse_assignments,
-    resolve_manual,
-)
+from ..vision.grouping import FACEBANK_SIM, GROUP_SIM, Grouped, group_clusters, parse_assignments
+from ..vision.review import Clustering, decide, name_action
+from ..vision.suggestions import suggest
 from .clusters import clusters
 from .loading import read_tracks
 from .partitions import episode_of, episodes
@@ -36,7 +31,7 @@ class NamedTarget(Config):
 
 
 class GroupsConfig(Config):
-    """Similarity thresholds for merging clusters and facebank names; manual_assign's new names."""
+    """Similarity thresholds for merging clusters and facebank names; names to add to the review log (the Dagster UI's way to name)."""
 
     merge_threshold: float = GROUP_SIM
     facebank_threshold: float = FACEBANK_SIM
@@ -62,29 +57,27 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
     counts = membership @ look.counts
     conflicts = (membership @ look.conflicts @ membership.T) > 0
 
-    track_faces = dict(zip(tracks.track_id.tolist(), tracks.face_ids))
-    assignments = parse_assignments(store.read_json(MANUAL_ASSIGNMENTS.key(ep_id), default=[]))
+    clustering = Clustering(cluster_tracks, dict(zip(tracks.track_id.tolist(), tracks.face_ids)))
+    actions = read_actions(store, ep_id)
     if config.assignments:
         new = parse_assignments([a.model_dump(exclude_none=True) for a in config.assignments])
-        assignments = merge_assignments(assignments, new, cluster_tracks, track_faces)
-        store.write_json(MANUAL_ASSIGNMENTS.key(ep_id), assignments_json(assignments))
-    manual, stale = resolve_manual(assignments, cluster_tracks, track_faces)
-    for a in stale:
-        context.log.warning(f"manual assignment names nothing in this clustering: {a}")
+        actions.append(name_action(new, clustering))  # ValueError naming unknown targets
+        write_actions(store, ep_id, actions)
+    decided = decide(actions, clustering)
+    for action in decided.stale:
+        context.log.warning(f"review action names nothing in this clustering: {action.said}")
+    links = decided.links
     show = show_of(ep_id)
     bank = read_facebank(store, show)
+    # The episode's own exemplars are its names of the last run: this run's names replace them, so they name nothing.
+    bank = bank.filter(pc.not_equal(bank.column("episode"), ep_id))
+    bank_names, bank_vectors = bank.column("person_name").to_pylist(), tables.embedding_matrix(bank.column("embedding"))
     grouped = group_clusters(
-        cluster_ids,
-        sums,
-        counts,
-        conflicts,
-        manual,
-        bank.column("person_name").to_pylist(),
-        tables.embedding_matrix(bank.column("embedding")),
-        config.merge_threshold,
-        config.facebank_threshold,
+        cluster_ids, sums, counts, conflicts, decided.names, bank_names, bank_vectors, config.merge_threshold, config.facebank_threshold, links
     )
-    table = pa.Table.from_pylist([g.__dict__ for g in grouped], schema=tables.GROUPS)
+    suggested = suggest(grouped, sums, counts, conflicts, links, bank_names, bank_vectors)
+    rows = [{**g.__dict__, "suggestions": [s.__dict__ for s in suggested.get(g.cluster_id, [])]} for g in grouped]
+    table = pa.Table.from_pylist(rows, schema=tables.GROUPS)
     store.write_table(GROUPS.key(ep_id), table)
     named = [i for i, g in enumerate(grouped) if g.source == "manual"]
     write_exemplars(store, show, ep_id, exemplars(ep_id, [grouped[i] for i in named], sums[named]))
@@ -92,10 +85,11 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
     return MaterializeResult(
         metadata={
             "n_clusters": len(grouped),
-            "n_persons": len({g.person_id for g in grouped}),
+            "n_persons": len({g.person_id for g in grouped if g.source != "not_face"}),
             "n_named_persons": len({g.person_id for g in grouped if g.person_name}),
             **{f"n_{s}": sources.count(s) for s in tables.SOURCES},
-            "n_stale_assignments": len(stale),
+            "n_review_actions": len(actions),
+            "n_stale_actions": len(decided.stale),
             "facebank_size": len(bank),
             "merge_threshold": config.merge_threshold,
             "facebank_threshold": config.facebank_threshold,

@@ -66,11 +66,15 @@ AUTO_GROUP = Operation(
     "Map clusters to persons again (manual names, facebank, merging) and recompute screen time.", "clusters", runs_in_api=True,
 )
 MANUAL_ASSIGN = Operation(
-    "manual_assign", "manual_assign", groups, "clusters/batch_assign_async", "Assign", "Assigning names",
+    "manual_assign", "manual_assign", groups, "clusters/batch_assign_async", "Assign", "Applying your review",
     "Name clusters or tracks; two clusters given one name become one person.", None, runs_in_api=True, takes="assignments",
 )
+MOVE_TRACKS = Operation(
+    "move_tracks", "move_tracks", clusters, "clusters/{cluster_id}/review_async", "Move tracks", "Moving tracks",
+    "Move tracks out of their cluster, to a named person, another cluster's person or a new one.", None, runs_in_api=True, takes="action",
+)
 # Order matters where slices are equal: the cheapest operation for a slice is the first listed (staleness).
-OPERATIONS = {op.name: op for op in (PROCESS, REEMBED, SPLIT_TRACKS, RECLUSTER, AUTO_GROUP, MANUAL_ASSIGN)}
+OPERATIONS = {op.name: op for op in (PROCESS, REEMBED, SPLIT_TRACKS, RECLUSTER, AUTO_GROUP, MANUAL_ASSIGN, MOVE_TRACKS)}
 
 
 def operation(name: str) -> Operation:

@@ -36,10 +36,11 @@ CLUSTERS = Artifact("clusters.parquet", "clusters", tables.CLUSTERS, "cluster")
 THUMBNAILS = Artifact("thumbnails.parquet", "clusters", tables.THUMBNAILS, "face shown for a cluster")
 GROUPS = Artifact("groups.parquet", "groups", tables.GROUPS, "cluster")
 SCREENTIME = Artifact("screentime.parquet", "screentime", tables.SCREENTIME, "person")
-MANUAL_ASSIGNMENTS = Artifact("manual_assignments.json", "groups", None, "reviewer's name for a cluster or track, anchored to its faces")
+REVIEW_LOG = Artifact("review.json", None, None, "reviewer's action (name, same, apart, not_face, move), anchored to faces, oldest first")
+MANUAL_ASSIGNMENTS = Artifact("manual_assignments.json", None, None, "name of earlier releases, read while review.json is missing")
 EPISODE_RECORD = Artifact("episode.json", None, None, "episode registered through the API: its id and video_uri")
 
-EPISODE_ARTIFACTS = (FACES, CROPS, EMBEDDINGS, TRACKS, CLUSTERS, THUMBNAILS, GROUPS, SCREENTIME, MANUAL_ASSIGNMENTS, EPISODE_RECORD)
+EPISODE_ARTIFACTS = (FACES, CROPS, EMBEDDINGS, TRACKS, CLUSTERS, THUMBNAILS, GROUPS, SCREENTIME, REVIEW_LOG, MANUAL_ASSIGNMENTS, EPISODE_RECORD)
 BY_NAME = {a.name: a for a in EPISODE_ARTIFACTS}
 # What a complete episode has: every table an asset writes (the JSON documents are user input).
 MATERIALIZED = tuple(a for a in EPISODE_ARTIFACTS if a.asset is not None and a.schema is not None)

@@ -34,6 +34,7 @@ class Started:
     is_async: bool
     status: str
     result: dict | None = None
+    said: str | None = None  # the review action it applies, in words
 
 
 def api_base() -> str:
@@ -66,15 +67,25 @@ class ApiClient:
     def register(self, ep_id: str, video_uri: str) -> dict:
         return self.request("POST", "/episodes", json={"ep_id": ep_id, "video_uri": video_uri}).json()
 
-    def start(self, ep_id: str, path: str, body: dict | None = None) -> Started:
+    def start(self, ep_id: str, path: str, body: dict | None = None, **ids: str) -> Started:
         """Start an operation on an episode at its path (`/episodes/{ep_id}/...`, as GET /operations gives it)."""
-        answer = self.request("POST", path.format(ep_id=ep_id), json=body).json()
-        return Started(answer["job_id"], answer["async"], answer["status"], answer.get("result"))
+        answer = self.request("POST", path.format(ep_id=ep_id, **ids), json=body).json()
+        return Started(answer["job_id"], answer["async"], answer["status"], answer.get("result"), answer.get("said"))
 
     def assign(self, ep_id: str, operation: dict, cluster_ids: list[str], cast_name: str) -> Started:
         """Name clusters through the operation that takes assignments: several clusters given one name become one person."""
         body = {operation["takes"]: [{"cluster_id": c, "cast_name": cast_name} for c in cluster_ids]}
         return self.start(ep_id, operation["path"], body)
+
+    def review(self, ep_id: str, operation: dict, cluster_id: str, action: str, **fields: object) -> Started:
+        """Say something of a cluster (same, apart, not_face, is_face, unname, move) through the operation that takes actions."""
+        return self.start(ep_id, operation["path"], {"action": action, **fields}, cluster_id=cluster_id)
+
+    def undo(self, ep_id: str) -> Started:
+        return self.start(ep_id, "/episodes/{ep_id}/review/undo_async")
+
+    def review_log(self, ep_id: str) -> list[dict]:
+        return self.get(f"/episodes/{ep_id}/review")
 
     def job(self, job_id: str) -> dict:
         return self.get(f"/celery_jobs/{job_id}")

@@ -115,9 +115,9 @@ def start(ep_id: str, operation: str, call: Callable[[ApiClient], Started] | Non
             flash("error", f"{label} {ep_id}: {exc.message}")
         return
     if started.is_async:
-        watch(started.job_id, ep_id, operation)
+        watch(started.job_id, ep_id, operation, started.said)
     elif started.status == "success":
-        flash("success", f"{label} {ep_id}: {SYNC_NOTE}.")
+        flash("success", f"{label} {ep_id}: {SYNC_NOTE}{f' ({started.said})' if started.said else ''}.")
     else:
         flash("error", f"{label} {ep_id} failed: {(started.result or {}).get('error', 'no reason given')} (ran synchronously: Celery unavailable).")
 
@@ -131,8 +131,8 @@ def running_job(ep_id: str, operation: str) -> str | None:
     return next((j["job_id"] for j in jobs if j["operation"] == operation and j["state"] not in FINISHED), None)
 
 
-def watch(job_id: str, ep_id: str | None, operation: str | None) -> None:
-    st.session_state["job"] = {"job_id": job_id, "ep_id": ep_id, "operation": operation}
+def watch(job_id: str, ep_id: str | None, operation: str | None, said: str | None = None) -> None:
+    st.session_state["job"] = {"job_id": job_id, "ep_id": ep_id, "operation": operation, "said": said}
 
 
 def watch_linked_job() -> None:
@@ -168,21 +168,21 @@ def _job_progress() -> None:
         return
     if view["state"] in FINISHED:
         st.session_state.pop("job", None)
-        report(label, watched["ep_id"], view)
+        report(label, watched["ep_id"], view, watched.get("said"))
         st.rerun()
     progress = view["progress"]
     step = progress["step"] or view["state"].replace("_", " ")
-    said = step if progress["message"] in ("", step) else f"{step} — {progress['message']}"
+    now = step if progress["message"] in ("", step) else f"{step} — {progress['message']}"
     with st.container(border=True):
-        st.progress(min(max(float(progress["progress"]), 0.0), 1.0), text=f"**{label} {watched['ep_id']}**: {said}")
+        st.progress(min(max(float(progress["progress"]), 0.0), 1.0), text=f"**{label} {watched['ep_id']}**: {now}")
         st.button("Cancel job", key="cancel_job", on_click=cancel, args=(watched["job_id"],))
 
 
-def report(label: str, ep_id: str, view: dict) -> None:
-    """A finished job as a message."""
+def report(label: str, ep_id: str, view: dict, said: str | None = None) -> None:
+    """A finished job as a message (said: the review action it applied)."""
     error = (view.get("result") or {}).get("error")
     if view["state"] == "success":
-        flash("success", f"{label} {ep_id}: done.")
+        flash("success", f"{label} {ep_id}: done{f' ({said})' if said else ''}.")
     elif view["state"] == "cancelled":
         flash("info", f"{label} {ep_id}: cancelled.")
     else:

@@ -107,13 +107,15 @@ def cluster_name(track_ids: np.ndarray) -> str:
     return f"c{int(np.min(track_ids)):05d}"
 
 
-THUMBNAILS = 4  # faces shown per cluster
+THUMBNAILS = 12  # faces kept per cluster: one per track, for the longest tracks (a card shows the first; a split shows all)
 
 
-def thumbnail_faces(groups: list[np.ndarray], track_faces: list[np.ndarray], score_of: dict[int, float], per_cluster: int = THUMBNAILS) -> list[list[int]]:
-    """For each cluster (a list of track rows), the best-scoring face of each of its longest tracks."""
+def thumbnail_faces(
+    groups: list[np.ndarray], track_faces: list[np.ndarray], score_of: dict[int, float], per_cluster: int = THUMBNAILS
+) -> list[list[tuple[int, int]]]:
+    """For each cluster (a list of track rows), (track row, its best-scoring face) of each of its longest tracks."""
     picks = []
     for group in groups:
         longest = sorted(group.tolist(), key=lambda t: -len(track_faces[t]))[:per_cluster]
-        picks.append([max(track_faces[t].tolist(), key=lambda f: score_of.get(f, 0.0)) for t in longest])
+        picks.append([(t, max(track_faces[t].tolist(), key=lambda f: score_of.get(f, 0.0))) for t in longest])
     return picks

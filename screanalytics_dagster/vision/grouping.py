@@ -21,17 +21,28 @@ GROUP_SIM = 0.2
 FACEBANK_SIM = 0.45
 MAX_CAST_NAME = 120  # characters
 MAX_PERSON_ID = 48  # characters
+NOT_A_FACE = "not-a-face"  # the person id of clusters a reviewer marked as no face
 MAX_CLUSTER_ID = 64  # characters; ids are c00001 and the like
 
 
 @dataclass(frozen=True)
 class Assignment:
-    """A reviewer's naming of a cluster or a track, anchored to its faces so that it outlives re-clustering."""
+    """A reviewer's naming of a cluster or a track (None: unnaming), anchored to its faces so that it outlives re-clustering."""
 
-    cast_name: str
+    cast_name: str | None
     cluster_id: str | None = None
     track_id: int | None = None
     face_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Links:
+    """What reviewers said of clusters beyond names (vision.review.Decisions gives them)."""
+
+    same: Sequence[tuple[str, str]] = ()  # clusters of one person
+    apart: Sequence[tuple[str, str]] = ()  # clusters never of one person
+    not_named: Sequence[tuple[str, str]] = ()  # (cluster, a cast name it must not take from the facebank)
+    not_face: frozenset[str] | set[str] = frozenset()  # clusters that are no face
 
 
 @dataclass(frozen=True)
@@ -66,24 +77,6 @@ def anchor(assignment: Assignment, cluster_tracks: dict[str, np.ndarray], track_
     return Assignment(assignment.cast_name, assignment.cluster_id, assignment.track_id, tuple(faces))
 
 
-def merge_assignments(
-    stored: list[Assignment], new: list[Assignment], cluster_tracks: dict[str, np.ndarray], track_faces: dict[int, np.ndarray]
-) -> list[Assignment]:
-    """Stored assignments with new ones added; a new one takes its faces from any older one. Unknown ids raise."""
-    latest = {(a.cluster_id, a.track_id): a for a in new}  # one per target: the last
-    anchored = [anchor(a, cluster_tracks, track_faces) for a in latest.values()]
-    unknown = [a.cluster_id if a.cluster_id is not None else f"track {a.track_id}" for a in anchored if not a.face_ids]
-    if unknown:
-        raise ValueError(f"unknown in this episode's clustering: {', '.join(map(str, unknown))}")
-    taken = {f for a in anchored for f in a.face_ids}
-    kept = []
-    for a in stored:
-        faces = tuple(f for f in a.face_ids if f not in taken)
-        if faces or not a.face_ids:
-            kept.append(Assignment(a.cast_name, a.cluster_id, a.track_id, faces))
-    return kept + anchored
-
-
 def resolve_manual(
     assignments: list[Assignment], cluster_tracks: dict[str, np.ndarray], track_faces: dict[int, np.ndarray]
 ) -> tuple[dict[str, str], list[Assignment]]:
@@ -99,7 +92,11 @@ def resolve_manual(
         faces = [f for f in (a.face_ids or anchor(a, cluster_tracks, track_faces).face_ids) if f in cluster_of_face]
         if not faces:
             stale.append(a)
-        name_of_face.update(dict.fromkeys(faces, a.cast_name))
+        if a.cast_name is None:
+            for face in faces:
+                name_of_face.pop(face, None)
+        else:
+            name_of_face.update(dict.fromkeys(faces, a.cast_name))
     tallies: dict[str, Counter] = {}
     for face, name in name_of_face.items():
         tallies.setdefault(cluster_of_face[face], Counter())[name] += 1
@@ -113,8 +110,12 @@ def match_facebank(
     bank_embeddings: np.ndarray,
     threshold: float,
     named: dict[int, str] | None = None,
+    refused: set[tuple[int, str]] | frozenset = frozenset(),
 ) -> dict[int, str]:
-    """Facebank names for the clusters not in named, best matches first, never one name for two clusters seen together."""
+    """Facebank names for the clusters not in named, best matches first, never one name for two clusters seen together.
+
+    refused: (cluster, name) pairs a reviewer said are not that person; (cluster, "") refuses every name.
+    """
     found: dict[int, str] = dict(named or {})
     if not len(bank_names) or not len(centroids):
         return {}
@@ -124,7 +125,7 @@ def match_facebank(
         if scores[c, k] < threshold:
             break
         name = bank_names[k]
-        if c in found or any(found.get(int(o)) == name for o in np.flatnonzero(conflicts[c])):
+        if c in found or (c, name) in refused or (c, "") in refused or any(found.get(int(o)) == name for o in np.flatnonzero(conflicts[c])):
             continue
         found[c] = name
     return {c: name for c, name in found.items() if c not in (named or {})}
@@ -140,43 +141,73 @@ def group_clusters(
     bank_embeddings: np.ndarray | None = None,
     merge_threshold: float = GROUP_SIM,
     facebank_threshold: float = FACEBANK_SIM,
+    links: Links | None = None,
 ) -> list[Grouped]:
-    """Each cluster's person: named clusters of one name are one person; unnamed ones merge by similarity."""
+    """Each cluster's person: named clusters of one name are one person, as are clusters said to be the same; the rest
+    merge by similarity, never across a cannot-link. Clusters that are no face get no person."""
+    links = links or Links()
     n = len(cluster_ids)
+    index = {c: i for i, c in enumerate(cluster_ids)}
+    ignored = {index[c] for c in links.not_face if c in index}
     centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-    names: dict[int, str] = {i: manual[c] for i, c in enumerate(cluster_ids) if c in manual}
+    names: dict[int, str] = {i: manual[c] for i, c in enumerate(cluster_ids) if c in manual and i not in ignored}
     source = {i: "manual" for i in names}
     bank = bank_embeddings if bank_embeddings is not None else np.zeros((0, sums.shape[1] if n else 0))
-    for i, name in match_facebank(centroids, conflicts, list(bank_names), bank, facebank_threshold, names).items():
+    refused = {(index[c], name) for c, name in links.not_named if c in index}
+    apart = np.zeros((n, n), bool)
+    for a, b in ((index[a], index[b]) for a, b in links.apart if a in index and b in index):
+        apart[a, b] = apart[b, a] = True
+    kept_apart = conflicts | apart  # never one facebank name for two clusters seen together or said to differ
+    for i, name in match_facebank(centroids, kept_apart, list(bank_names), bank, facebank_threshold, names, refused | {(i, "") for i in ignored}).items():
         names[i] = name
         source[i] = "facebank"
 
-    # One unit per name (its clusters summed), one per unnamed cluster; two names never merge.
+    # Units: clusters of one name, joined with the clusters said to be the same as them; two names never join.
+    root = list(range(n))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
     slugs = {i: person_slug(name) for i, name in names.items()}
-    units: list[list[int]] = [[i for i in range(n) if slugs.get(i) == slug] for slug in dict.fromkeys(slugs.values())]
-    units += [[i] for i in range(n) if i not in names]
+    first_of: dict[str, int] = {}
+    for i, slug in slugs.items():
+        root[find(i)] = find(first_of.setdefault(slug, i))
+    unit_slug = {find(i): slug for i, slug in slugs.items()}
+    for a, b in ((index[a], index[b]) for a, b in links.same if a in index and b in index):
+        ra, rb = find(a), find(b)
+        if ra != rb and a not in ignored and b not in ignored and not (ra in unit_slug and rb in unit_slug):
+            root[rb] = ra
+            if rb in unit_slug:
+                unit_slug[ra] = unit_slug.pop(rb)
+    roots = list(dict.fromkeys(find(i) for i in range(n) if i not in ignored))
+    units = [[i for i in range(n) if i not in ignored and find(i) == r] for r in roots]
     membership = np.zeros((len(units), n))
     for u, members in enumerate(units):
         membership[u, members] = 1.0
-    unit_of = membership.argmax(axis=0) if n else np.zeros(0, np.int64)
-    unit_sums = membership @ sums
-    unit_counts = membership @ counts
-    unit_conflicts = (membership @ conflicts @ membership.T) > 0
+    unit_of = {i: u for u, members in enumerate(units) for i in members}
+    unit_conflicts = (membership @ kept_apart @ membership.T) > 0
+    named_units = [u for u, r in enumerate(roots) if r in unit_slug]
+    unit_conflicts[np.ix_(named_units, named_units)] = True
+    unit_of_slug = {unit_slug[roots[u]]: u for u in named_units}
+    for i, name in refused:  # a cluster said not to be a name never joins that name's person
+        if i in unit_of and person_slug(name) in unit_of_slug:
+            u, v = unit_of[i], unit_of_slug[person_slug(name)]
+            unit_conflicts[u, v] = unit_conflicts[v, u] = True
     np.fill_diagonal(unit_conflicts, False)
-    n_named = len(set(slugs.values()))
-    unit_conflicts[:n_named, :n_named] = ~np.eye(n_named, dtype=bool)
-    labels = agglomerate(unit_sums, np.maximum(unit_counts, 1), unit_conflicts, merge_threshold)
+    labels = agglomerate(membership @ sums, np.maximum(membership @ counts, 1), unit_conflicts, merge_threshold)
 
     people: dict[int, tuple[str, str | None]] = {}
-    for u in range(len(units)):
-        label = int(labels[u])
-        named = [i for i in units[u] if i in names]
-        if named:
-            people[label] = (slugs[named[0]], names[named[0]])
+    for u, r in enumerate(roots):
+        if r in unit_slug:
+            name = next(names[i] for i in units[u] if i in names)
+            people[int(labels[u])] = (unit_slug[r], name)
     for u, members in enumerate(units):
         people.setdefault(int(labels[u]), (f"unknown-{cluster_ids[members[0]]}", None))
     return [
-        Grouped(cluster_ids[i], *people[int(labels[unit_of[i]])], source.get(i, "auto"))
+        Grouped(cluster_ids[i], NOT_A_FACE, None, "not_face") if i in ignored else Grouped(cluster_ids[i], *people[int(labels[unit_of[i]])], source.get(i, "auto"))
         for i in range(n)
     ]
 

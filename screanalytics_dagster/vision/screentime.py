@@ -61,8 +61,10 @@ class TrackSpans:
 
 
 def person_tracks(groups: list[dict], tracks_of: dict[str, list[int]]) -> dict[str, tuple[str | None, list[int]]]:
-    """Person id -> (name, the tracks of all their clusters), from the rows of groups.parquet."""
+    """Person id -> (name, the tracks of all their clusters), from the rows of groups.parquet; clusters that are no face are left out."""
     people: dict[str, tuple[str | None, list[int]]] = {}
     for row in groups:
+        if row.get("source") == "not_face":
+            continue
         people.setdefault(row["person_id"], (row["person_name"], []))[1].extend(tracks_of[row["cluster_id"]])
     return people

@@ -40,13 +40,17 @@ TRACKS = pa.schema(
     ]
 )
 CLUSTERS = pa.schema([("cluster_id", pa.string()), ("track_ids", pa.list_(pa.int64())), ("n_faces", pa.int64())])
-THUMBNAILS = pa.schema([("cluster_id", pa.string()), ("rank", pa.int32()), ("face_id", pa.int64()), ("jpeg", pa.binary())])
+THUMBNAILS = pa.schema(
+    [("cluster_id", pa.string()), ("rank", pa.int32()), ("face_id", pa.int64()), ("jpeg", pa.binary()), ("track_id", pa.int64())]
+)
+SUGGESTION = pa.struct([("person_id", pa.string()), ("person_name", pa.string()), ("cluster_id", pa.string()), ("similarity", pa.float32())])
 GROUPS = pa.schema(
     [
         ("cluster_id", pa.string()),
         ("person_id", pa.string()),
         ("person_name", pa.string()),
         ("source", pa.string()),
+        ("suggestions", pa.list_(SUGGESTION)),  # unnamed clusters: the persons they look most like, best first
     ]
 )
 SCREENTIME = pa.schema(
@@ -65,7 +69,7 @@ FACEBANK = pa.schema(
         ("episode", pa.string()),
     ]
 )
-SOURCES = ("manual", "facebank", "auto")
+SOURCES = ("manual", "facebank", "auto", "not_face")
 
 
 def embedding_column(matrix: np.ndarray) -> pa.FixedSizeListArray:

@@ -50,9 +50,9 @@ def test_registration_is_idempotent_and_lists_the_episode_with_its_assets(api, r
 
 def test_operations_are_listed_with_the_paths_that_start_them(api, registered):
     listed = {op["operation"]: op for op in api.get("/operations").json()}
-    assert set(listed) == {"process", "reembed", "split_tracks", "recluster", "auto_group", "manual_assign"}
+    assert set(listed) == {"process", "reembed", "split_tracks", "recluster", "auto_group", "manual_assign", "move_tracks"}
     assert listed["recluster"]["path"] == "/episodes/{ep_id}/clusters/recluster_async"
-    assert [name for name, op in listed.items() if op["takes"]] == ["manual_assign"]
+    assert {name: op["takes"] for name, op in listed.items() if op["takes"]} == {"manual_assign": "assignments", "move_tracks": "action"}
     assert all(op["title"] and op["doing"] and op["help"] for op in listed.values())
     started = api.post(listed["auto_group"]["path"].format(ep_id=registered))
     assert started.status_code == 200 and started.json()["status"] == "success"  # Redis down: ran here

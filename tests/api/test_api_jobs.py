@@ -1,6 +1,7 @@
 """The REST facade on the distributed stack: jobs are Dagster runs on Celery, locked per episode and operation."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -117,3 +118,23 @@ def test_light_jobs_of_an_idle_episode_run_in_the_api_and_those_of_a_busy_one_qu
     assert heavy.status_code == queued.status_code == 202
     assert wait_for(api, heavy.json()["job_id"])["state"] == wait_for(api, queued.json()["job_id"])["state"] == "success"
     assert ".dagster/grpc_info" in stack.client.run(queued.json()["job_id"]).tags
+
+
+def test_namings_while_a_naming_job_is_active_join_it_instead_of_409(api):
+    clusters = [c["cluster_id"] for c in api.get(f"/episodes/{EPISODE}/clusters").json()][:4]
+
+    def name(cluster_id: str, cast_name: str):
+        return api.post(f"/episodes/{EPISODE}/clusters/batch_assign_async", json={"assignments": [{"cluster_id": cluster_id, "cast_name": cast_name}]})
+
+    heavy = api.post(f"/episodes/{EPISODE}/embeddings/reembed_async")  # the episode is busy, so namings queue behind it
+    first, second = name(clusters[0], "Erika Jayne"), name(clusters[1], "Garcelle Beauvais")
+    assert heavy.status_code == first.status_code == second.status_code == 202, second.text
+    assert second.json()["job_id"] == first.json()["job_id"]  # its run has not started: it reads both names when it does
+    assert wait_for(api, first.json()["job_id"])["state"] == "success"
+    with ThreadPoolExecutor(2) as pool:  # one runs in the API; the other joins it as a follow-up, or starts after it
+        answers = list(pool.map(lambda args: name(*args), [(clusters[2], "Sutton Stracke"), (clusters[3], "Crystal Kung Minkoff")]))
+    assert [a.status_code for a in answers] == [202, 202], [a.text for a in answers]
+    assert all(wait_for(api, a.json()["job_id"])["state"] == "success" for a in answers)
+    named = {c["cluster_id"]: c["person_name"] for c in api.get(f"/episodes/{EPISODE}/clusters").json()}
+    assert [named[c] for c in clusters] == ["Erika Jayne", "Garcelle Beauvais", "Sutton Stracke", "Crystal Kung Minkoff"]
+    assert wait_for(api, heavy.json()["job_id"])["state"] == "success"

@@ -135,8 +135,8 @@ def test_manual_name_reaches_screentime_and_the_facebank(copied_episode):
     largest = read(copied_episode, "clusters.parquet").column("cluster_id")[0].as_py()
     copied_episode.store.write_json(MANUAL_ASSIGNMENTS.key(copied_episode.ep_id), [{"cluster_id": largest, "cast_name": "Lisa Vanderpump"}])
     assert rematerialize_groups(copied_episode).success
-    grouped = read(copied_episode, "groups.parquet").to_pylist()
-    assert {"cluster_id": largest, "person_id": "lisa-vanderpump", "person_name": "Lisa Vanderpump", "source": "manual"} in grouped
+    grouped = read(copied_episode, "groups.parquet").select(["cluster_id", "person_id", "person_name", "source"]).to_pylist()
+    assert {"cluster_id": largest, "person_id": "lisa-vanderpump", "person_name": "Lisa Vanderpump", "source": "manual"} in grouped  # a name of manual_assignments.json (earlier releases)
     names = read(copied_episode, "screentime.parquet").column("person_name").to_pylist()
     assert "Lisa Vanderpump" in names
     bank = read_facebank(copied_episode.store, "testshow")

@@ -6,7 +6,9 @@ from conftest import Processed
 from screanalytics_dagster.definitions import defs
 from screanalytics_dagster.orchestration.in_process import PipelineError, run_operation
 from screanalytics_dagster.orchestration.operations import OPERATIONS, operation
-from screanalytics_dagster.resources.artifacts import CLUSTERS, MANUAL_ASSIGNMENTS, SCREENTIME
+from screanalytics_dagster.resources.artifacts import CLUSTERS, GROUPS, REVIEW_LOG, SCREENTIME, TRACKS
+from screanalytics_dagster.resources.review_log import write_actions
+from screanalytics_dagster.vision.review import Action
 
 pytestmark = pytest.mark.pipeline
 
@@ -18,6 +20,7 @@ SLICES = {
     "recluster": {"clusters", "groups", "screentime"},
     "auto_group": {"groups", "screentime"},
     "manual_assign": {"groups", "screentime"},
+    "move_tracks": {"clusters", "groups", "screentime"},
 }
 
 
@@ -50,8 +53,8 @@ def test_manual_names_survive_recluster_split_tracks_and_reembed(copied_episode)
     assign(copied_episode, [{"cluster_id": second, "cast_name": "Kyle Richards"}])
     named = named_seconds(copied_episode)
     assert set(named) == {"Lisa Vanderpump", "Kyle Richards"}
-    stored = copied_episode.store.read_json(MANUAL_ASSIGNMENTS.key(copied_episode.ep_id))
-    assert [a["cast_name"] for a in stored] == ["Lisa Vanderpump", "Kyle Richards"] and all(a["face_ids"] for a in stored)
+    stored = copied_episode.store.read_json(REVIEW_LOG.key(copied_episode.ep_id))
+    assert [a["names"][0]["cast_name"] for a in stored] == ["Lisa Vanderpump", "Kyle Richards"] and all(a["names"][0]["face_ids"] for a in stored)
 
     for op_name, config in [
         ("recluster", {"clusters": {"config": {"threshold": 0.5}}}),
@@ -70,8 +73,8 @@ def test_a_later_assignment_renames_a_cluster(copied_episode):
     assign(copied_episode, [{"cluster_id": largest, "cast_name": "Lisa"}])
     assign(copied_episode, [{"cluster_id": largest, "cast_name": "Lisa Vanderpump"}])
     assert set(named_seconds(copied_episode)) == {"Lisa Vanderpump"}
-    stored = copied_episode.store.read_json(MANUAL_ASSIGNMENTS.key(copied_episode.ep_id))
-    assert [a["cast_name"] for a in stored] == ["Lisa Vanderpump"]
+    stored = copied_episode.store.read_json(REVIEW_LOG.key(copied_episode.ep_id))
+    assert [a["names"][0]["cast_name"] for a in stored] == ["Lisa", "Lisa Vanderpump"]
 
 
 def test_assigning_an_unknown_cluster_fails_and_keeps_every_artifact(copied_episode):
@@ -80,3 +83,28 @@ def test_assigning_an_unknown_cluster_fails_and_keeps_every_artifact(copied_epis
         assign(copied_episode, [{"cluster_id": "c99999", "cast_name": "Nobody"}])
     after = {p: p.read_bytes() for p in (copied_episode.root / "episodes" / copied_episode.ep_id).iterdir()}
     assert after == before
+
+
+def test_moved_tracks_and_not_a_face_survive_split_tracks_and_reembed(copied_episode):
+    p = copied_episode
+    clusters = p.store.read_table(CLUSTERS.key(p.ep_id)).to_pylist()
+    tracks = dict(zip(*(p.store.read_table(TRACKS.key(p.ep_id)).column(c).to_pylist() for c in ("track_id", "face_ids"))))
+    source = next(c for c in clusters if len(c["track_ids"]) >= 2)
+    moved = tuple(tracks[source["track_ids"][-1]])
+    stays = tuple(f for t in source["track_ids"][:-1] for f in tracks[t])
+    no_face = next(c for c in reversed(clusters) if c["cluster_id"] != source["cluster_id"])
+    write_actions(p.store, p.ep_id, [
+        Action("move", "moved", faces=moved, left=stays),
+        Action("not_face", "no face", faces=tuple(f for t in no_face["track_ids"] for f in tracks[t])),
+    ])
+    for op_name in ("move_tracks", "split_tracks", "reembed"):
+        run_operation(p.ep_id, op_name, p.root, instance=p.instance)
+        now = {c["cluster_id"]: c for c in p.store.read_table(CLUSTERS.key(p.ep_id)).to_pylist()}
+        person = {g["cluster_id"]: g for g in p.store.read_table(GROUPS.key(p.ep_id)).to_pylist()}
+        faces_of = dict(zip(*(p.store.read_table(TRACKS.key(p.ep_id)).column(c).to_pylist() for c in ("track_id", "face_ids"))))
+        cluster_of_face = {f: cid for cid, c in now.items() for t in c["track_ids"] for f in faces_of[t]}
+        holder, rest = cluster_of_face[moved[0]], cluster_of_face[stays[0]]
+        assert holder != rest and person[holder]["person_id"] != person[rest]["person_id"], op_name
+        hidden = cluster_of_face[tracks[no_face["track_ids"][0]][0]]
+        assert person[hidden]["source"] == "not_face", op_name
+        assert person[hidden]["person_id"] not in {r["person_id"] for r in p.store.read_table(SCREENTIME.key(p.ep_id)).to_pylist()}, op_name

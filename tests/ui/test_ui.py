@@ -87,7 +87,7 @@ def test_clusters_page_names_two_clusters_as_one_person(ui_api, monkeypatch):
     at.text_input(key="cast_name").input("Dorit Kemsley")
     at.button(key="assign").click().run()
     assert not at.exception
-    assert f"Assigning names {TEST_EPISODE}: {SYNC_DONE}." in [s.value for s in at.success]
+    assert f"Applying your review {TEST_EPISODE}: {SYNC_DONE} ({', '.join(unnamed)} named Dorit Kemsley)." in [s.value for s in at.success]
     assert at.multiselect(key="picked").value == []
     named = {c["cluster_id"]: c for c in requests.get(f"{ui_api.url}/episodes/{TEST_EPISODE}/clusters", timeout=30).json()}
     assert {named[c]["person_name"] for c in unnamed} == {"Dorit Kemsley"}

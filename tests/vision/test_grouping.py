@@ -5,11 +5,12 @@ import pytest
 
 from screanalytics_dagster.vision.grouping import (
     MAX_PERSON_ID,
+    NOT_A_FACE,
     Assignment,
+    Links,
     assignments_json,
     group_clusters,
     match_facebank,
-    merge_assignments,
     parse_assignments,
     person_slug,
     resolve_manual,
@@ -55,35 +56,6 @@ def test_resolve_manual_reports_stale_assignments():
     names, stale = resolve_manual([stale_cluster, Assignment("Dorit", track_id=4), stale_track], CLUSTERS, TRACK_FACES)
     assert names == {"c00004": "Dorit"}
     assert stale == [stale_cluster, stale_track]
-
-
-def test_merged_assignments_are_anchored_to_faces_and_newer_ones_take_over():
-    stored = merge_assignments([], [Assignment("Lisa", cluster_id="c00001")], CLUSTERS, TRACK_FACES)
-    assert stored == [Assignment("Lisa", "c00001", None, (10, 11, 20, 30))]
-    merged = merge_assignments(stored, [Assignment("Kyle", track_id=2)], CLUSTERS, TRACK_FACES)
-    assert merged == [Assignment("Lisa", "c00001", None, (10, 11, 30)), Assignment("Kyle", None, 2, (20,))]
-    assert merge_assignments(merged, [Assignment("Kyle", cluster_id="c00001")], CLUSTERS, TRACK_FACES) == [
-        Assignment("Kyle", "c00001", None, (10, 11, 20, 30))
-    ]
-
-
-def test_many_namings_of_one_cluster_store_one_assignment():
-    many = [Assignment(f"Name {i}", cluster_id="c00001") for i in range(1000)]
-    assert merge_assignments([], many, CLUSTERS, TRACK_FACES) == [Assignment("Name 999", "c00001", None, (10, 11, 20, 30))]
-
-
-def test_anchored_names_survive_new_track_and_cluster_ids():
-    stored = merge_assignments([], [Assignment("Lisa", cluster_id="c00001"), Assignment("Dorit", track_id=4)], CLUSTERS, TRACK_FACES)
-    retracked = {7: np.array([10, 11, 20]), 8: np.array([30, 40, 41]), 9: np.array([99])}
-    names, stale = resolve_manual(stored, {"c00007": np.array([7]), "c00008": np.array([8, 9])}, retracked)
-    assert names == {"c00007": "Lisa", "c00008": "Dorit"}
-    assert stale == []
-
-
-@pytest.mark.parametrize("assignment", [Assignment("Lisa", cluster_id="c00009"), Assignment("Kyle", track_id=99)])
-def test_merging_an_unknown_cluster_or_track_is_an_error(assignment):
-    with pytest.raises(ValueError, match="unknown in this episode's clustering"):
-        merge_assignments([], [assignment], CLUSTERS, TRACK_FACES)
 
 
 BANK_NAMES = ["Lisa", "Kyle"]
@@ -240,3 +212,130 @@ def test_group_clusters_keeps_names_of_every_script_apart():
 def test_group_clusters_one_person_for_names_differing_in_case():
     grouped = group_clusters(["c0", "c1"], np.eye(2), np.ones(2), np.zeros((2, 2), bool), {"c0": "Lisa Vanderpump", "c1": "lisa vanderpump"})
     assert {g.person_id for g in grouped} == {"lisa-vanderpump"}
+
+
+# Reviewers' links
+
+
+def linked(vectors, links, manual=None, conflicts=(), bank_names=(), bank=None):
+    ids = [f"c{i:05d}" for i in range(len(vectors))]
+    n = len(vectors)
+    return people(group_clusters(ids, np.array(vectors, float), np.ones(n), conflict(n, *conflicts), manual or {}, bank_names, bank, links=links))
+
+
+def test_group_clusters_without_links_is_as_before():
+    vectors, manual = [E[0], unit(1, 0.2, 0, 0), E[1], E[2]], {"c00002": "Lisa"}
+    assert linked(vectors, Links(), manual) == linked(vectors, None, manual) == group(vectors, manual)
+
+
+def test_group_clusters_same_link_joins_dissimilar_unnamed_clusters():
+    out = linked([E[0], E[1], E[2]], Links(same=[("c00000", "c00001")]))
+    assert out["c00000"] == out["c00001"] == ("unknown-c00000", None, "auto")
+    assert out["c00002"] == ("unknown-c00002", None, "auto")
+
+
+def test_group_clusters_same_link_joins_across_a_co_occurrence():
+    out = linked([E[0], E[1]], Links(same=[("c00001", "c00000")]), conflicts=[(0, 1)])
+    assert out["c00000"][0] == out["c00001"][0]
+
+
+def test_group_clusters_same_link_gives_an_unnamed_cluster_the_name():
+    out = linked([E[0], E[1]], Links(same=[("c00001", "c00000")]), {"c00000": "Lisa"})
+    assert out == {"c00000": ("lisa", "Lisa", "manual"), "c00001": ("lisa", "Lisa", "auto")}
+
+
+def test_group_clusters_same_link_chains():
+    out = linked([E[0], E[1], E[2], E[3]], Links(same=[("c00000", "c00001"), ("c00002", "c00001")]))
+    assert out["c00000"][0] == out["c00001"][0] == out["c00002"][0] != out["c00003"][0]
+
+
+def test_group_clusters_same_link_between_two_names_is_ignored():
+    out = linked([E[0], E[0]], Links(same=[("c00000", "c00001")]), {"c00000": "Lisa", "c00001": "Kyle"})
+    assert out == {"c00000": ("lisa", "Lisa", "manual"), "c00001": ("kyle", "Kyle", "manual")}
+
+
+def test_group_clusters_same_link_never_brings_two_names_together_through_an_unnamed_cluster():
+    out = linked([E[0], E[1], E[2]], Links(same=[("c00000", "c00001"), ("c00001", "c00002")]), {"c00000": "Lisa", "c00002": "Kyle"})
+    assert out["c00000"][:2] == ("lisa", "Lisa")
+    assert out["c00002"][:2] == ("kyle", "Kyle")
+    assert out["c00001"][:2] == ("lisa", "Lisa")  # the first link holds
+
+
+def test_group_clusters_same_link_to_an_unknown_cluster_is_ignored():
+    out = linked([E[0], E[1]], Links(same=[("c00000", "c09999")], apart=[("c09999", "c00001")], not_named=[("c09999", "Lisa")], not_face={"c09999"}))
+    assert out == group([E[0], E[1]])
+
+
+def test_group_clusters_apart_link_keeps_similar_clusters_apart():
+    vectors = [E[0], unit(1, 0.2, 0, 0), unit(1, 0.1, 0, 0)]
+    assert len({person for person, _, _ in linked(vectors, Links()).values()}) == 1
+    out = linked(vectors, Links(apart=[("c00001", "c00000")]))
+    assert out["c00000"][0] != out["c00001"][0]
+    assert out["c00002"][0] in (out["c00000"][0], out["c00001"][0])
+
+
+def test_group_clusters_apart_link_keeps_a_similar_cluster_from_a_named_person():
+    out = linked([E[0], unit(1, 0.2, 0, 0)], Links(apart=[("c00000", "c00001")]), {"c00000": "Lisa"})
+    assert out["c00001"] == ("unknown-c00001", None, "auto")
+
+
+def test_group_clusters_apart_link_holds_after_a_same_link():
+    # c0 and c1 are one person; c2 (like c1) is not c0: it stays out of their person
+    out = linked([E[0], unit(0, 1, 0.1, 0), E[1]], Links(same=[("c00000", "c00001")], apart=[("c00002", "c00000")]))
+    assert out["c00000"][0] == out["c00001"][0] != out["c00002"][0]
+
+
+def test_group_clusters_not_face():
+    bank_names, bank = ["Kyle"], np.array([E[1]])
+    out = linked([E[0], E[1], unit(0, 1, 0.1, 0)], Links(not_face={"c00001"}), {"c00001": "Lisa"}, bank_names=bank_names, bank=bank)
+    assert out["c00001"] == (NOT_A_FACE, None, "not_face")
+    assert out["c00002"] == ("kyle", "Kyle", "facebank")  # the facebank name goes to the next best cluster
+    assert out["c00000"] == ("unknown-c00000", None, "auto")
+
+
+def test_group_clusters_not_face_clusters_join_nobody():
+    links = Links(same=[("c00000", "c00001")], apart=[("c00001", "c00002")], not_face={"c00001", "c00003"})
+    out = linked([E[0], E[0], E[1], E[0]], links, {"c00003": "Lisa"})
+    assert out["c00001"] == out["c00003"] == (NOT_A_FACE, None, "not_face")
+    assert out["c00000"] == ("unknown-c00000", None, "auto")
+    assert out["c00002"] == ("unknown-c00002", None, "auto")
+
+
+def test_group_clusters_not_named_refuses_that_facebank_name():
+    vectors, bank_names, bank = [E[0], unit(1, 0.8, 0, 0)], ["Lisa", "Kyle"], np.array([E[0], E[1]])
+    assert linked(vectors, Links(), bank_names=bank_names, bank=bank)["c00001"] == ("lisa", "Lisa", "facebank")
+    out = linked(vectors, Links(not_named=[("c00001", "Lisa")]), bank_names=bank_names, bank=bank)
+    assert out["c00001"] == ("kyle", "Kyle", "facebank")  # its next-best name
+    assert out["c00000"] == ("lisa", "Lisa", "facebank")
+    out = linked(vectors[1:], Links(not_named=[("c00000", "Lisa"), ("c00000", "Kyle")]), bank_names=bank_names, bank=bank)
+    assert out["c00000"] == ("unknown-c00000", None, "auto")
+
+
+@pytest.mark.parametrize("manual", [{"c00000": "Lisa"}, {}], ids=["manual", "facebank"])
+def test_group_clusters_not_named_cluster_never_merges_into_that_name(manual):
+    out = linked([E[0], unit(1, 0.2, 0, 0)], Links(not_named=[("c00001", "Lisa")]), manual, bank_names=["Lisa"], bank=np.array([E[0]]))
+    assert out["c00000"][1] == "Lisa"
+    assert out["c00001"][1] != "Lisa"
+
+
+def test_group_clusters_not_named_leaves_manual_names():
+    assert linked([E[0]], Links(not_named=[("c00000", "Lisa")]), {"c00000": "Lisa"})["c00000"] == ("lisa", "Lisa", "manual")
+
+
+@pytest.mark.parametrize(
+    "refused, expected",
+    [
+        (set(), {0: "Lisa"}),
+        ({(0, "Lisa")}, {0: "Kyle"}),
+        ({(0, "Lisa"), (0, "Kyle")}, {}),
+        ({(0, "")}, {}),
+        ({(1, "Lisa"), (1, "")}, {0: "Lisa"}),
+    ],
+)
+def test_match_facebank_refused(refused, expected):
+    assert match_facebank(np.array([unit(1, 0.8, 0, 0)]), conflict(1), BANK_NAMES, BANK, 0.45, refused=refused) == expected
+
+
+def test_group_clusters_apart_link_keeps_a_facebank_match_out_of_a_named_person():
+    out = linked([E[0], E[1]], Links(apart=[("c00000", "c00001")]), {"c00000": "Lisa"}, bank_names=["Lisa"], bank=np.array([E[1]]))
+    assert out["c00000"][0] != out["c00001"][0]

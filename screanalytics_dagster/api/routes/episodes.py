@@ -7,12 +7,10 @@ from collections.abc import Callable
 from fastapi import APIRouter, Response, status
 
 from ...assets.partitions import EPISODES
-from ...orchestration.operations import MANUAL_ASSIGN, OPERATIONS, Operation
+from ...orchestration.operations import OPERATIONS, Operation
 from .. import episode_state, job_control
 from ..context import Authorized, Context
-from ..errors import unprocessable
-from ..review import known_targets
-from ..schemas import BatchAssign, EpisodeIn, EpisodeOut, OperationOut
+from ..schemas import EpisodeIn, EpisodeOut, OperationOut
 
 router = APIRouter(tags=["episodes"])
 
@@ -56,21 +54,8 @@ def operation_endpoint(op: Operation) -> Callable[[str, Context, Response], dict
 
 
 for op in OPERATIONS.values():
-    if op.takes is None:  # the one that takes a body is below
+    if op.takes is None:  # those that take a body: routes/actions.py
         router.add_api_route(
             f"/episodes/{{ep_id}}/{op.path}", operation_endpoint(op), methods=["POST"], status_code=202, summary=op.help,
             dependencies=Authorized, name=op.path.replace("/", "_"),
         )
-
-
-@router.post(f"/episodes/{{ep_id}}/{MANUAL_ASSIGN.path}", status_code=202, dependencies=Authorized, summary=MANUAL_ASSIGN.help)
-def batch_assign_async(ep_id: str, body: BatchAssign, ctx: Context, response: Response) -> dict:
-    """Name clusters or tracks; two clusters given one name become one person."""
-    clusters, tracks = known_targets(ctx, episode_state.registered(ctx, ep_id))
-    unknown = [a.cluster_id for a in body.assignments if a.cluster_id is not None and a.cluster_id not in clusters]
-    unknown += [f"track {a.track_id}" for a in body.assignments if a.track_id is not None and a.track_id not in tracks]
-    if unknown:
-        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        raise unprocessable(f"unknown in {ep_id}'s clustering: {', '.join(unknown[:5])}{more}")
-    assignments = [a.model_dump(exclude_none=True) for a in body.assignments]
-    return start(ctx, ep_id, MANUAL_ASSIGN, response, {"ops": {"groups": {"config": {MANUAL_ASSIGN.takes: assignments}}}})

@@ -7,6 +7,7 @@ from screanalytics_dagster.ui import session
 from screanalytics_dagster.ui.client import RequestFailed
 
 STATE_WORDS = {"materialized": "done", "stale": "stale", "failed": "failed", "running": "running", "missing": "not yet"}
+JOBS_REFRESH_S = 2.0
 COLORS = {"done": "color: #1a7f37", "stale": "color: #9a6700", "failed": "color: #cf222e; font-weight: bold", "running": "color: #0969da", "not yet": "color: #8c959f"}
 
 
@@ -29,6 +30,26 @@ def register() -> None:
     st.session_state["episode"] = ep_id
 
 
+def jobs_table(ep_id: str, live: bool) -> None:
+    """The episode's latest jobs (live: refreshed while the page watches a job; its end refreshes the whole page)."""
+    jobs = session.load(f"jobs:{ep_id}", lambda api: api.jobs(ep_id, limit=5))
+    if not jobs:
+        return
+    titles = {name: op["title"] for name, op in session.operations().items()}
+    st.caption(f"Latest jobs, {f'refreshed every {JOBS_REFRESH_S:g} s while a job is watched' if live else 'as of this page'}")
+    st.dataframe(
+        pd.DataFrame([
+            {
+                "job": j["job_id"][:8], "operation": titles.get(j["operation"], j["operation"]), "state": j["state"],
+                "progress": f"{j['progress']['progress']:.0%}", "step": j["progress"]["step"], "message": j["progress"]["message"],
+                "error": (j["result"] or {}).get("error"),
+            }
+            for j in jobs
+        ]).fillna(""),
+        hide_index=True,
+    )
+
+
 def render() -> None:
     st.title("Episodes")
     session.job_panel()
@@ -44,21 +65,8 @@ def render() -> None:
         st.subheader(ep_id)
         for op in session.operations_on("episodes"):
             st.button(f"{op['title']} {ep_id}", key=op["operation"], type="primary", on_click=session.start, args=(ep_id, op["operation"]), help=op["help"])
-        jobs = session.load(f"jobs:{ep_id}", lambda api: api.jobs(ep_id, limit=5))
-        if jobs:
-            titles = {name: op["title"] for name, op in session.operations().items()}
-            st.caption("Latest jobs, as of this page's last refresh")
-            st.dataframe(
-                pd.DataFrame([
-                    {
-                        "job": j["job_id"][:8], "operation": titles.get(j["operation"], j["operation"]), "state": j["state"],
-                        "progress": f"{j['progress']['progress']:.0%}", "step": j["progress"]["step"], "message": j["progress"]["message"],
-                        "error": (j["result"] or {}).get("error"),
-                    }
-                    for j in jobs
-                ]).fillna(""),
-                hide_index=True,
-            )
+        live = bool(st.session_state.get("job"))
+        st.fragment(jobs_table, run_every=JOBS_REFRESH_S if live else None)(ep_id, live)
 
     with st.form("register"):
         st.subheader("Register an episode")
