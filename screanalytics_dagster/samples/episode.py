@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import NamedTuple
@@ -77,7 +77,7 @@ class _Plan(NamedTuple):
     turn: float  # degrees counter-clockwise that bring the photo's head tilt (mirrored when flipped) to look.roll
 
 
-def _soft_pad(img: np.ndarray, pad: int) -> np.ndarray:
+def soft_pad(img: np.ndarray, pad: int) -> np.ndarray:
     """img with a border of its blurred mirror image, blended in smoothly."""
     big = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_REFLECT_101).astype(np.float32)
     outside = np.ones(big.shape[:2], np.uint8)
@@ -100,7 +100,7 @@ def source_faces() -> tuple[SourceFace, ...]:
         img = cv2.imread(str(Path(spec.origin).parent / rel))
         if img is None:
             raise FileNotFoundError(f"sample photo not readable: {package}/{rel}")
-        photo = _soft_pad(img, pad)
+        photo = soft_pad(img, pad)
         photo.flags.writeable = False  # shared by every episode built in this process
         dets = engine.detect(photo)
         boxes, kps = dets.boxes.astype(np.float64), dets.kps.astype(np.float64)
@@ -123,10 +123,17 @@ def _shot_lengths(rng: np.random.Generator, n_frames: int, fps: float) -> list[i
     return lengths + [left]
 
 
-def _cast(rng: np.random.Generator, n_ids: int, n_shots: int) -> list[list[int]]:
-    """Identity indices per shot: a few main cast, many guests, everyone at least once when there is room."""
+def _cast(rng: np.random.Generator, n_ids: int, n_shots: int, n_recurring: int | None = None) -> list[list[int]]:
+    """Identity indices per shot: a few main cast, many guests, everyone at least once when there is room.
+
+    n_recurring: the first n identities are the cast (drawn by rank) and the rest one-off guests; None: ranks drawn at random.
+    """
     weights = np.empty(n_ids)
-    weights[rng.permutation(n_ids)] = 1 / np.arange(1, n_ids + 1) ** CAST_ZIPF
+    if n_recurring is None:
+        weights[rng.permutation(n_ids)] = 1 / np.arange(1, n_ids + 1) ** CAST_ZIPF
+    else:
+        weights[:] = 0.0  # guests come in only where everyone must appear once
+        weights[:n_recurring] = 1 / np.arange(1, n_recurring + 1) ** CAST_ZIPF
     casts = []
     for _ in range(n_shots):
         k = min(int(rng.choice(PEOPLE_PER_SHOT, p=PEOPLE_P)), n_ids)
@@ -285,20 +292,26 @@ def _truth_boxes(plan: _Plan) -> np.ndarray:
 
 def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, seed: int = DEFAULT_SEED,
                          width: int = DEFAULT_WIDTH, height: int = DEFAULT_HEIGHT, fps: float = DEFAULT_FPS,
-                         preset: str = DEFAULT_PRESET, realistic: bool = False) -> SampleEpisode:
+                         preset: str = DEFAULT_PRESET, realistic: bool = False,
+                         people: Sequence[Sequence[SourceFace]] | None = None) -> SampleEpisode:
     """Render a synthetic episode of shipped photos to path (H.264 .mp4) and return it with its truth.
 
     realistic adds what cameras do to faces (sample_degrade: focus hunts, defocus, tilt, side light,
     grading, noise, quick moves with motion blur, occluders); plain footage shows the photos as they are.
+    people: real photos instead (samples.photo_sets), each person's faces; those of several photos are the cast,
+    shown in another of their photos at each appearance, those of one are one-off guests.
     """
     if width % 2 or height % 2 or duration_s <= 0 or fps <= 0:
         raise ValueError("need even frame sides (yuv420p), a positive duration and a positive fps")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    faces = source_faces()
+    photos = [list(p) for p in people] if people is not None else [[f] for f in source_faces()]
     rng = np.random.default_rng(seed)
     lengths = _shot_lengths(rng, max(1, round(duration_s * fps)), fps)
-    casts = _cast(rng, len(faces), len(lengths))
+    casts = _cast(rng, len(photos), len(lengths), sum(len(p) > 1 for p in photos) if people is not None else None)
+    shown = [0] * len(photos)  # appearances so far: the next one shows the next photo
+    for choices in photos if people is not None else []:
+        rng.shuffle(choices)
     hue = rng.uniform(0, 180)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     shots, start = [], 0
@@ -309,7 +322,10 @@ def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, see
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             for shot_idx, (n, cast) in enumerate(zip(lengths, casts)):
                 slot = width / len(cast)
-                plans = [_plan(rng, faces[i], n, (j * slot, (j + 1) * slot), height, realistic) for j, i in enumerate(cast)]
+                plans = []
+                for j, i in enumerate(cast):
+                    plans.append(_plan(rng, photos[i][shown[i] % len(photos[i])], n, (j * slot, (j + 1) * slot), height, realistic))
+                    shown[i] += 1
                 noise = degrade.noise_field(rng, width, height) if realistic else None
                 for frame in _render_shot(rng, plans, n, width, height, hue + shot_idx * HUE_STEP, realistic):
                     yuv = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)
