@@ -140,7 +140,7 @@ def review_a_cluster_of_each_kind(page, api_url: str) -> None:
     track = source["thumbnail_tracks"][-1]
     card(page, source["cluster_id"]).get_by_role("button", name="Fix…").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_text("Move tracks")).to_be_visible(timeout=30_000)
+    expect(dialog.get_by_role("button", name="Move tracks")).to_be_visible(timeout=30_000)
     dialog.get_by_text(f"track {track}", exact=True).click()
     shot(page, "6-fix-dialog")
     dialog.get_by_role("button", name="Move tracks").click()
