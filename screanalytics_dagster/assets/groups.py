@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dagster import AssetExecutionContext, Config, MaterializeResult, asset
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
 from ..ids import show_of
 from ..resources import BaseArtifactStore
@@ -38,7 +38,17 @@ class GroupsConfig(Config):
     assignments: list[NamedTarget] = []
 
 
-@asset(partitions_def=episodes, group_name="episode", deps=[clusters])
+@asset(
+    partitions_def=episodes,
+    group_name="episode",
+    deps=[clusters],
+    check_specs=[
+        AssetCheckSpec(
+            "no_look_alike_persons", asset="groups",
+            description="No unnamed cluster looks like another person it is never on screen with (a person split in two, or a merge to make)",
+        ),
+    ],
+)
 def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArtifactStore) -> MaterializeResult:
     """Map clusters to persons; manually named clusters also enter the show's facebank."""
     ep_id = episode_of(context)
@@ -82,7 +92,15 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
     named = [i for i, g in enumerate(grouped) if g.source == "manual"]
     write_exemplars(store, show, ep_id, exemplars(ep_id, [grouped[i] for i in named], sums[named]))
     sources = table.column("source").to_pylist()
+    alike = sorted(((cid, options[0]) for cid, options in suggested.items() if options), key=lambda pair: -pair[1].similarity)
+    pairs = "\n".join(f"| {cid} | {s.person_name or s.cluster_id} | {s.similarity:.2f} |" for cid, s in alike[:20])
     return MaterializeResult(
+        check_results=[
+            AssetCheckResult(
+                check_name="no_look_alike_persons", passed=not alike, severity=AssetCheckSeverity.WARN,
+                metadata={"n_look_alike": len(alike), "pairs": MetadataValue.md(f"| cluster | looks like | similarity |\n|---|---|---|\n{pairs}")},
+            )
+        ],
         metadata={
             "n_clusters": len(grouped),
             "n_persons": len({g.person_id for g in grouped if g.source != "not_face"}),

@@ -4,7 +4,7 @@ import time
 from typing import Any
 
 import pyarrow as pa
-from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
 from ..resources import BaseArtifactStore
 from ..resources.artifacts import CLUSTERS, GROUPS, SCREENTIME, TRACKS
@@ -22,7 +22,15 @@ class ScreentimeConfig(Config):
     shot_gap_tolerance: float = SHOT_GAP_TOLERANCE
 
 
-@asset(partitions_def=episodes, group_name="episode", deps=[groups])
+SHORT_PERSON_S = 1.0  # a person on screen less than this is often a stray face, a split or no face at all
+
+
+@asset(
+    partitions_def=episodes,
+    group_name="episode",
+    deps=[groups],
+    check_specs=[AssetCheckSpec("no_short_persons", asset="screentime", description=f"No person is on screen under {SHORT_PERSON_S:g} s")],
+)
 def screentime(context: AssetExecutionContext, config: ScreentimeConfig, store: BaseArtifactStore) -> MaterializeResult:
     """Union of each person's track intervals, gaps under gap_tolerance filled."""
     ep_id = episode_of(context)
@@ -40,7 +48,14 @@ def screentime(context: AssetExecutionContext, config: ScreentimeConfig, store: 
     table = pa.Table.from_pylist(rows, schema=tables.SCREENTIME)
     store.write_table(SCREENTIME.key(ep_id), table)
     top = "\n".join(f"| {r['person_name'] or r['person_id']} | {r['seconds']:.1f} |" for r in rows[:20])
+    short = [r for r in rows if r["seconds"] < SHORT_PERSON_S]
     return MaterializeResult(
+        check_results=[
+            AssetCheckResult(
+                check_name="no_short_persons", passed=not short, severity=AssetCheckSeverity.WARN,
+                metadata={"n_short": len(short), "persons": ", ".join(f"{r['person_name'] or r['person_id']} ({r['seconds']:.1f} s)" for r in short[:20])},
+            )
+        ],
         metadata={
             "n_persons": len(rows),
             "total_seconds": round(sum(r["seconds"] for r in rows), 2),

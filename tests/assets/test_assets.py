@@ -8,10 +8,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from conftest import Processed, link_video, make_episode
-from dagster import AssetKey, DagsterInstance, build_asset_context, materialize
+from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey, DagsterInstance, build_asset_context, materialize
 
 from screanalytics_dagster.assets import episode_assets, groups, screentime
-from screanalytics_dagster.assets.screentime import ScreentimeConfig
+from screanalytics_dagster.assets.screentime import SHORT_PERSON_S, ScreentimeConfig
 from screanalytics_dagster.definitions import defs
 from screanalytics_dagster.orchestration.failures import step_error
 from screanalytics_dagster.orchestration.in_process import process_episode, run_operation
@@ -109,13 +109,30 @@ def test_materializations_record_metadata(processed_episode, asset, keys):
     assert keys <= set(event.asset_materialization.metadata)
 
 
-@pytest.mark.parametrize("asset, check", [("faces", "faces_found"), ("tracks", "short_track_fraction"), ("clusters", "singleton_fraction"), ("clusters", "largest_cluster_fraction")])
+@pytest.mark.parametrize("asset, check", [
+    ("faces", "faces_found"), ("tracks", "short_track_fraction"), ("clusters", "singleton_fraction"), ("clusters", "largest_cluster_fraction"),
+    ("groups", "no_look_alike_persons"),
+])
 def test_asset_checks_pass_on_the_sample(processed_episode, asset, check):
-    from dagster import AssetCheckKey
+    assert check_evaluation(processed_episode, asset, check).passed
 
-    record = processed_episode.instance.event_log_storage.get_latest_asset_check_execution_by_key([AssetCheckKey(AssetKey(asset), check)])
-    evaluation = record[AssetCheckKey(AssetKey(asset), check)].event.dagster_event.event_specific_data
-    assert evaluation.passed
+
+def check_evaluation(p: Processed, asset: str, check: str):
+    key = AssetCheckKey(AssetKey(asset), check)
+    return p.instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key].event.dagster_event.event_specific_data
+
+
+def test_quality_checks_warn_of_split_people_and_short_persons(copied_episode):
+    p = copied_episode
+    split = {"ops": {"clusters": {"config": {"threshold": 0.85}}, "groups": {"config": {"merge_threshold": 1.5}}}}  # each person in several clusters
+    run_operation(p.ep_id, "recluster", p.root, split, instance=p.instance)
+    alike = check_evaluation(p, "groups", "no_look_alike_persons")
+    assert not alike.passed and alike.severity == AssetCheckSeverity.WARN
+    assert alike.metadata["n_look_alike"].value > 0
+    short = check_evaluation(p, "screentime", "no_short_persons")
+    seconds = read(p, "screentime.parquet").column("seconds").to_pylist()
+    assert short.metadata["n_short"].value == sum(s < SHORT_PERSON_S for s in seconds)
+    assert short.passed == (short.metadata["n_short"].value == 0)
 
 
 def test_screentime_gap_tolerance_is_configurable(copied_episode):
