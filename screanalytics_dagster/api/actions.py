@@ -16,7 +16,7 @@ from ..vision.review import RECLUSTERS, Action, Clustering, name_action
 from . import job_control
 from .context import ApiContext
 from .errors import not_found, unprocessable
-from .review import table
+from .review import optional_rows, table
 from .schemas import ReviewAction
 
 LOG_LOCK_S = 10  # seconds one read-modify-write of a log may hold its lock
@@ -46,8 +46,7 @@ class Episode:
             {c["cluster_id"]: np.asarray(c["track_ids"], np.int64) for c in clusters},
             {t: np.asarray(f, np.int64) for t, f in zip(tracks.column("track_id").to_pylist(), tracks.column("face_ids").to_pylist())},
         )
-        groups = ctx.store.read_table(GROUPS.key(ep_id), columns=["cluster_id", "person_id", "person_name"]) if ctx.store.exists(GROUPS.key(ep_id)) else None
-        self.person = {row["cluster_id"]: row for row in (groups.to_pylist() if groups is not None else [])}
+        self.person = {row["cluster_id"]: row for row in optional_rows(ctx, ep_id, GROUPS, ["cluster_id", "person_id", "person_name"])}
 
     def cluster(self, cluster_id: str) -> str:
         if cluster_id not in self.clustering.cluster_tracks:
@@ -57,15 +56,15 @@ class Episode:
     def name_of(self, cluster_id: str) -> str | None:
         return self.person.get(cluster_id, {}).get("person_name")
 
-    def person_faces(self, cluster_id: str) -> tuple[int, ...]:
-        """The faces of every cluster of that cluster's person."""
-        person = self.person.get(cluster_id, {}).get("person_id")
-        mates = [c for c, row in self.person.items() if person is not None and row["person_id"] == person and c in self.clustering.cluster_tracks]
-        return tuple(sorted({f for c in mates or [cluster_id] for f in self.clustering.faces(c)}))
+    def faces_where(self, column: str, value: object) -> tuple[int, ...]:
+        """The faces of the current clusters whose person has this value in column (groups may lag a re-clustering)."""
+        held = [c for c, row in self.person.items() if row[column] == value and c in self.clustering.cluster_tracks]
+        return tuple(sorted({f for c in held for f in self.clustering.faces(c)}))
 
-    def named_faces(self, cast_name: str) -> tuple[int, ...]:
-        """The faces of the episode's clusters that carry this name."""
-        return tuple(sorted({f for c, row in self.person.items() if row["person_name"] == cast_name and c in self.clustering.cluster_tracks for f in self.clustering.faces(c)}))
+    def person_faces(self, cluster_id: str) -> tuple[int, ...]:
+        """The faces of every cluster of that cluster's person (the cluster alone when it has none yet)."""
+        person = self.person.get(cluster_id, {}).get("person_id")
+        return (self.faces_where("person_id", person) if person is not None else ()) or self.clustering.faces(cluster_id)
 
 
 def build(request: ReviewAction, cluster_id: str, episode: Episode) -> Action:
@@ -80,7 +79,7 @@ def build(request: ReviewAction, cluster_id: str, episode: Episode) -> Action:
         return Action("same", f"{cid} is the same person as {other}", faces=faces, other=episode.person_faces(other or cid))
     if request.action == "apart":
         who = cast_name or other
-        return Action("apart", f"{cid} is not {who}", faces=faces, other=episode.named_faces(cast_name) if cast_name else episode.person_faces(other or cid), cast_name=cast_name)
+        return Action("apart", f"{cid} is not {who}", faces=faces, other=episode.faces_where("person_name", cast_name) if cast_name else episode.person_faces(other or cid), cast_name=cast_name)
     if request.action in ("not_face", "is_face"):
         mark = request.action == "not_face"
         return Action("not_face", f"{cid} is {'not ' if mark else ''}a face", faces=faces, mark=mark)

@@ -25,12 +25,12 @@ def clusters(ctx: ApiContext, ep_id: str) -> list[dict]:
     """Every cluster with its tracks, size, seconds on screen, person and thumbnail; unnamed and smallest-evidence first."""
     cluster_rows = table(ctx, ep_id, CLUSTERS).to_pylist()
     spans = track_spans(ctx, ep_id)
-    person = {row["cluster_id"]: row for row in _optional(ctx, ep_id, GROUPS)}
+    person = {row["cluster_id"]: row for row in optional_rows(ctx, ep_id, GROUPS)}
     thumb_tracks: dict[str, list[int | None]] = {}
     try:
-        thumbs = _optional(ctx, ep_id, THUMBNAILS, ["cluster_id", "track_id"])
+        thumbs = optional_rows(ctx, ep_id, THUMBNAILS, ["cluster_id", "track_id"])
     except pa.ArrowInvalid:  # thumbnails of earlier releases name no tracks
-        thumbs = _optional(ctx, ep_id, THUMBNAILS, ["cluster_id"])
+        thumbs = optional_rows(ctx, ep_id, THUMBNAILS, ["cluster_id"])
     for row in thumbs:
         thumb_tracks.setdefault(row["cluster_id"], []).append(row.get("track_id"))
     out = []
@@ -98,14 +98,15 @@ def people(ctx: ApiContext, show: str) -> list[dict]:
             entry["episodes"].append(row["episode"])
     faces: dict[str, str] = {}
     for ep_id in dict.fromkeys(ep for entry in found.values() for ep in entry["episodes"]):
-        for row in _optional(ctx, ep_id, GROUPS, ["cluster_id", "person_id"]):
+        for row in optional_rows(ctx, ep_id, GROUPS, ["cluster_id", "person_id"]):
             faces.setdefault(row["person_id"], f"/episodes/{ep_id}/clusters/{row['cluster_id']}/thumbnail")
     for entry in found.values():
         entry["thumbnail_url"] = faces.get(entry["person_id"])
     return sorted(found.values(), key=lambda p: p["person_name"])
 
 
-def _optional(ctx: ApiContext, ep_id: str, artifact: Artifact, columns: list[str] | None = None) -> list[dict]:
+def optional_rows(ctx: ApiContext, ep_id: str, artifact: Artifact, columns: list[str] | None = None) -> list[dict]:
+    """The artifact's rows; none when it has not been made yet."""
     try:
         return ctx.store.read_table(artifact.key(ep_id), columns=columns).to_pylist()
     except ArtifactNotFound:

@@ -182,8 +182,11 @@ def group_clusters(
             root[rb] = ra
             if rb in unit_slug:
                 unit_slug[ra] = unit_slug.pop(rb)
-    roots = list(dict.fromkeys(find(i) for i in range(n) if i not in ignored))
-    units = [[i for i in range(n) if i not in ignored and find(i) == r] for r in roots]
+    unit_of_root: dict[int, list[int]] = {}
+    for i in range(n):
+        if i not in ignored:
+            unit_of_root.setdefault(find(i), []).append(i)
+    roots, units = list(unit_of_root), list(unit_of_root.values())
     membership = np.zeros((len(units), n))
     for u, members in enumerate(units):
         membership[u, members] = 1.0

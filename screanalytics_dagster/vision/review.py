@@ -133,12 +133,13 @@ def decide(actions: list[Action], clustering: Clustering) -> Decisions:
     return Decisions(named, Links(pairs[True], pairs[False], list(not_named), not_face), stale)
 
 
-def name_action(names: list[Assignment], clustering: Clustering) -> Action:
+def name_action(names: list[Assignment], clustering: Clustering, whose: str = "this episode's") -> Action:
     """Names (None: unnaming) anchored to the faces their clusters or tracks hold; ValueError naming unknown targets."""
     anchored = clustering.anchored(names)
     unknown = [a.cluster_id if a.cluster_id is not None else f"track {a.track_id}" for a in anchored if not a.face_ids]
     if unknown:
-        raise ValueError(f"unknown in this episode's clustering: {', '.join(map(str, unknown))}")
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise ValueError(f"unknown in {whose} clustering: {', '.join(map(str, unknown[:5]))}{more}")
     targets = ", ".join(a.cluster_id or f"track {a.track_id}" for a in anchored)
     given = {a.cast_name for a in anchored}
     said = f"{targets} unnamed" if given == {None} else f"{targets} named {' / '.join(sorted(n or '(none)' for n in given))}"

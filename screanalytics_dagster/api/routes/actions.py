@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Response
 
 from ...orchestration.operations import MANUAL_ASSIGN, MOVE_TRACKS
 from ...vision.grouping import Assignment
@@ -12,14 +12,9 @@ from ..context import Authorized, Context
 from ..episode_state import registered
 from ..errors import unprocessable
 from ..schemas import BatchAssign, ReviewAction, ReviewEntry
+from .episodes import answered
 
 router = APIRouter(tags=["review"])
-
-
-def answered(answer: dict, response: Response) -> dict:
-    """202 for a queued job, 200 for one that ran here because Celery is down."""
-    response.status_code = status.HTTP_202_ACCEPTED if answer["async"] else status.HTTP_200_OK
-    return answer
 
 
 @router.post(f"/episodes/{{ep_id}}/{MANUAL_ASSIGN.path}", status_code=202, dependencies=Authorized, summary=MANUAL_ASSIGN.help)
@@ -29,13 +24,10 @@ def batch_assign_async(ep_id: str, body: BatchAssign, ctx: Context, response: Re
     names = [Assignment(a.cast_name.strip(), a.cluster_id, a.track_id) for a in body.assignments]
 
     def make(episode: actions.Episode) -> actions.Action:
-        clustering = episode.clustering
-        unknown = [a.cluster_id for a in names if a.cluster_id is not None and a.cluster_id not in clustering.cluster_tracks]
-        unknown += [f"track {a.track_id}" for a in names if a.track_id is not None and a.track_id not in clustering.track_faces]
-        if unknown:
-            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-            raise unprocessable(f"unknown in {ep_id}'s clustering: {', '.join(map(str, unknown[:5]))}{more}")
-        return name_action(names, clustering)
+        try:
+            return name_action(names, episode.clustering, f"{ep_id}'s")
+        except ValueError as exc:
+            raise unprocessable(str(exc)) from exc
 
     return answered(actions.record(ctx, ep_id, make), response)
 

@@ -39,11 +39,14 @@ def list_operations() -> list[dict]:
     return [op.public() for op in OPERATIONS.values()]
 
 
-def start(ctx: Context, ep_id: str, op: Operation, response: Response, run_config: dict | None = None) -> dict:
-    """202 with the queued job, or 200 when a cheap operation ran here because Celery is down."""
-    answer = job_control.start_job(ctx, episode_state.registered(ctx, ep_id), op, run_config)
+def answered(answer: dict, response: Response) -> dict:
+    """202 for a queued job, 200 for one that ran here because Celery is down."""
     response.status_code = status.HTTP_202_ACCEPTED if answer["async"] else status.HTTP_200_OK
     return answer
+
+
+def start(ctx: Context, ep_id: str, op: Operation, response: Response) -> dict:
+    return answered(job_control.start_job(ctx, episode_state.registered(ctx, ep_id), op), response)
 
 
 def operation_endpoint(op: Operation) -> Callable[[str, Context, Response], dict]:
