@@ -35,11 +35,11 @@ from dagster import DagsterInstance
 
 from screanalytics_dagster.orchestration.in_process import process_episode, run_operation
 from screanalytics_dagster.resources import ArtifactStore
-from screanalytics_dagster.resources.artifacts import CLUSTERS, FACES, GROUPS, TRACKS
+from screanalytics_dagster.resources.artifacts import CLUSTERS, GROUPS, TRACKS
+from screanalytics_dagster.samples.evaluation import truth_of_faces
 from screanalytics_dagster.samples.truth import SampleEpisode
 from screanalytics_dagster.vision.faces import FaceEngine
 from screanalytics_dagster.vision.grouping import Grouped
-from screanalytics_dagster.vision.metrics import match_faces_to_truth
 from screanalytics_dagster.vision.suggestions import suggest
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # insightface's face_align on new scikit-image
@@ -51,9 +51,7 @@ LFW = Path(__file__).resolve().parents[2] / "shared" / "data" / "lfw-dev"
 
 def identities(store: ArtifactStore, sample: SampleEpisode) -> tuple[dict[str, str | None], list[dict]]:
     """Each cluster's majority true identity, and the groups rows."""
-    faces = store.read_table(FACES.key(EPISODE_ID))
-    boxes = np.stack([faces.column(c).to_numpy() for c in ("x1", "y1", "x2", "y2")], axis=1)
-    truth = dict(zip(faces.column("face_id").to_pylist(), match_faces_to_truth(list(zip(faces.column("frame_idx").to_pylist(), boxes)), sample.truth_at)))
+    truth = truth_of_faces(store, EPISODE_ID, sample)
     tracks = store.read_table(TRACKS.key(EPISODE_ID))
     faces_of = dict(zip(tracks.column("track_id").to_pylist(), tracks.column("face_ids").to_pylist()))
     identity = {}

@@ -57,14 +57,20 @@ def person_of_faces(store: BaseArtifactStore, ep_id: str) -> dict[int, str]:
     }
 
 
-def evaluate(store: BaseArtifactStore, ep_id: str, sample: SampleEpisode) -> Evaluation:
-    """Compare an episode's persons and screen time with the sample's truth."""
+def truth_of_faces(store: BaseArtifactStore, ep_id: str, sample: SampleEpisode) -> dict[int, str | None]:
+    """Face id -> the true identity under it (None: no true face there)."""
     faces = store.read_table(FACES.key(ep_id))
     boxes = np.stack([faces.column(c).to_numpy() for c in ("x1", "y1", "x2", "y2")], axis=1)
     truth = match_faces_to_truth(list(zip(faces.column("frame_idx").to_pylist(), boxes)), sample.truth_at)
+    return dict(zip(faces.column("face_id").to_pylist(), truth))
+
+
+def evaluate(store: BaseArtifactStore, ep_id: str, sample: SampleEpisode) -> Evaluation:
+    """Compare an episode's persons and screen time with the sample's truth."""
+    truth = truth_of_faces(store, ep_id, sample)
     person = person_of_faces(store, ep_id)
     # A true face left out of every track counts as a person of its own: missed, not forgiven.
-    pairs = [(person.get(f, f"untracked-{f}"), t) for f, t in zip(faces.column("face_id").to_pylist(), truth) if t is not None]
+    pairs = [(person.get(f, f"untracked-{f}"), t) for f, t in truth.items() if t is not None]
     precision, recall, f1 = bcubed_f1([p for p, _ in pairs], [t for _, t in pairs])
     screentime = store.read_table(SCREENTIME.key(ep_id))
     seconds = dict(zip(screentime.column("person_id").to_pylist(), screentime.column("seconds").to_pylist()))
