@@ -26,6 +26,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 TEST_EPISODE = "testshow-s01e01"
 TEST_SECONDS = 60.0
+# recluster's run config that splits each person into several clusters and merges none back (bench/suggestions.py's strict view)
+SPLIT_PEOPLE = {"ops": {"clusters": {"config": {"threshold": 0.85}}, "groups": {"config": {"merge_threshold": 1.5}}}}
 
 
 def make_episode(

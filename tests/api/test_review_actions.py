@@ -2,7 +2,7 @@
 unname, moved tracks and undo, all surviving a re-clustering."""
 
 import pytest
-from conftest import TEST_EPISODE
+from conftest import SPLIT_PEOPLE, TEST_EPISODE
 from fastapi.testclient import TestClient
 from ui_fixtures import DEAD_REDIS, copy_root
 
@@ -11,10 +11,6 @@ from screanalytics_dagster.orchestration.in_process import run_operation
 from screanalytics_dagster.settings import Settings
 
 pytestmark = pytest.mark.stack
-
-
-# Clustered strictly and never merged, each person of the test episode is several clusters, each a twin to suggest.
-SPLIT_PEOPLE = {"ops": {"clusters": {"config": {"threshold": 0.85}}, "groups": {"config": {"merge_threshold": 1.5}}}}
 
 
 def serve(root) -> TestClient:

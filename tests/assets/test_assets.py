@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pyarrow as pa
 import pytest
-from conftest import Processed, link_video, make_episode
+from conftest import SPLIT_PEOPLE, Processed, link_video, make_episode
 from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey, DagsterInstance, build_asset_context, materialize
 
 from screanalytics_dagster.assets import episode_assets, groups, screentime
@@ -124,8 +124,7 @@ def check_evaluation(p: Processed, asset: str, check: str):
 
 def test_quality_checks_warn_of_split_people_and_short_persons(copied_episode):
     p = copied_episode
-    split = {"ops": {"clusters": {"config": {"threshold": 0.85}}, "groups": {"config": {"merge_threshold": 1.5}}}}  # each person in several clusters
-    run_operation(p.ep_id, "recluster", p.root, split, instance=p.instance)
+    run_operation(p.ep_id, "recluster", p.root, SPLIT_PEOPLE, instance=p.instance)
     alike = check_evaluation(p, "groups", "no_look_alike_persons")
     assert not alike.passed and alike.severity == AssetCheckSeverity.WARN
     assert alike.metadata["n_look_alike"].value > 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import SPLIT_PEOPLE
 from ui_fixtures import api_process, ui_process
 
 from screanalytics_dagster.deploy.commands import REPO
@@ -17,8 +18,6 @@ EPISODE = "uishow-s01e01"  # its own partition on the shared stack
 NAME = "Lisa Vanderpump"
 ARTIFACTS = REPO / "tests" / "artifacts"  # screenshots of each page, for people to look at
 LONG_MS = 600_000  # processing the test episode on one Celery worker
-STRICT_CLUSTERING = 0.85  # mean face cosine: splits each person into several clusters (bench/suggestions.py)
-NO_MERGING = 1.5  # above any cosine: auto-group joins nothing
 REVIEW_MS = 60_000  # a review job of an idle episode runs in the API in well under a second
 
 pytestmark = [
@@ -116,8 +115,7 @@ def done(page, said: str, doing: str = "Applying your review") -> None:
 
 def split_people_in_several_clusters(stack, api_url: str) -> None:
     """Re-cluster strictly, without automatic merging (as an operator may from the Dagster UI): each person in several cards, each twin suggested."""
-    config = {"ops": {"clusters": {"config": {"threshold": STRICT_CLUSTERING}}, "groups": {"config": {"merge_threshold": NO_MERGING}}}}
-    run_id = stack.client.launch(EPISODE, "recluster", config)
+    run_id = stack.client.launch(EPISODE, "recluster", SPLIT_PEOPLE)
     deadline = time.monotonic() + LONG_MS / 1000
     while httpx.get(f"{api_url}/celery_jobs/{run_id}", timeout=30).json()["state"] not in ("success", "failed", "cancelled"):
         assert time.monotonic() < deadline
