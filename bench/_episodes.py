@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from screanalytics_dagster.samples.episode import DEFAULT_PRESET, SAMPLE_VERSION, SampleEpisode, build_sample_episode
-from screanalytics_dagster.samples.photo_sets import draw_cast, read_people
+from screanalytics_dagster.samples.photo_sets import CLOSE_UPS, draw_cast, read_people
 
 OUT = Path(__file__).resolve().parent / "out"
 LFW = Path(__file__).resolve().parents[2] / "shared" / "data" / "lfw-dev"  # real photos, several per person (shared/data/README)
@@ -32,7 +32,8 @@ def cached_episode(seconds: float, seed: int, preset: str = DEFAULT_PRESET, real
     beat.start()
     try:
         people = [p.faces for p in draw_cast(read_people(photos), seed)] if photos else None
-        episode = build_sample_episode(video, duration_s=seconds, seed=seed, preset=preset, realistic=realistic, people=people)
+        episode = build_sample_episode(video, duration_s=seconds, seed=seed, preset=preset, realistic=realistic, people=people,
+                                       close_ups=CLOSE_UPS if photos else 0.0)
     finally:
         done.set()
         beat.join()

@@ -13,7 +13,7 @@ from ..resources.artifacts import CLUSTERS, GROUPS
 from ..resources.facebank import read_facebank, write_exemplars
 from ..resources.review_log import read_actions, write_actions
 from ..vision import tables
-from ..vision.grouping import FACEBANK_SIM, GROUP_SIM, Grouped, group_clusters, parse_assignments
+from ..vision.grouping import FACEBANK_SIM, GROUP_SIM, ONE_SHOT_MARGIN, Grouped, group_clusters, parse_assignments, unclear_persons
 from ..vision.review import Clustering, decide, name_action
 from ..vision.suggestions import suggest
 from .clusters import clusters
@@ -34,6 +34,7 @@ class GroupsConfig(Config):
     """Similarity thresholds for merging clusters and facebank names; names to add to the review log (the Dagster UI's way to name)."""
 
     merge_threshold: float = GROUP_SIM
+    one_shot_margin: float = ONE_SHOT_MARGIN
     facebank_threshold: float = FACEBANK_SIM
     assignments: list[NamedTarget] = []
 
@@ -46,6 +47,10 @@ class GroupsConfig(Config):
         AssetCheckSpec(
             "no_look_alike_persons", asset="groups",
             description="No unnamed cluster looks like another person it is never on screen with (a person split in two, or a merge to make)",
+        ),
+        AssetCheckSpec(
+            "no_unclear_persons", asset="groups",
+            description="No unnamed person is made only of faces too unclear to say who they are (blurred, turned away, or no face)",
         ),
     ],
 )
@@ -66,6 +71,8 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
     sums = membership @ look.sums
     counts = membership @ look.counts
     conflicts = (membership @ look.conflicts @ membership.T) > 0
+    shots = (membership @ look.shots) > 0
+    clear = (membership @ look.clear) > 0
 
     clustering = Clustering(cluster_tracks, dict(zip(tracks.track_id.tolist(), tracks.face_ids)))
     actions = read_actions(store, ep_id)
@@ -83,7 +90,8 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
     bank = bank.filter(pc.not_equal(bank.column("episode"), ep_id))
     bank_names, bank_vectors = bank.column("person_name").to_pylist(), tables.embedding_matrix(bank.column("embedding"))
     grouped = group_clusters(
-        cluster_ids, sums, counts, conflicts, decided.names, bank_names, bank_vectors, config.merge_threshold, config.facebank_threshold, links
+        cluster_ids, sums, counts, conflicts, decided.names, bank_names, bank_vectors, config.merge_threshold, config.facebank_threshold, links,
+        shots, config.one_shot_margin,
     )
     suggested = suggest(grouped, sums, counts, conflicts, links, bank_names, bank_vectors)
     rows = [{**g.__dict__, "suggestions": [s.__dict__ for s in suggested.get(g.cluster_id, [])]} for g in grouped]
@@ -94,12 +102,17 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
     sources = table.column("source").to_pylist()
     alike = sorted(((cid, options[0]) for cid, options in suggested.items() if options), key=lambda pair: -pair[1].similarity)
     pairs = "\n".join(f"| {cid} | {s.person_name or s.cluster_id} | {s.similarity:.2f} |" for cid, s in alike[:20])
+    unclear = unclear_persons(grouped, clear)
     return MaterializeResult(
         check_results=[
             AssetCheckResult(
                 check_name="no_look_alike_persons", passed=not alike, severity=AssetCheckSeverity.WARN,
                 metadata={"n_look_alike": len(alike), "pairs": MetadataValue.md(f"| cluster | looks like | similarity |\n|---|---|---|\n{pairs}")},
-            )
+            ),
+            AssetCheckResult(
+                check_name="no_unclear_persons", passed=not unclear, severity=AssetCheckSeverity.WARN,
+                metadata={"n_unclear": len(unclear), "persons": ", ".join(unclear[:20])},
+            ),
         ],
         metadata={
             "n_clusters": len(grouped),
@@ -110,6 +123,7 @@ def groups(context: AssetExecutionContext, config: GroupsConfig, store: BaseArti
             "n_stale_actions": len(decided.stale),
             "facebank_size": len(bank),
             "merge_threshold": config.merge_threshold,
+            "one_shot_margin": config.one_shot_margin,
             "facebank_threshold": config.facebank_threshold,
             "n_new_assignments": len(config.assignments),
             "seconds": round(time.perf_counter() - started, 2),

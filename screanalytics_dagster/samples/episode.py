@@ -17,7 +17,7 @@ import numpy as np
 from . import camera as degrade
 from .truth import Appearance, SampleEpisode, Shot
 
-SAMPLE_VERSION = 2  # bump whenever the same arguments render different footage: callers key cached samples on it
+SAMPLE_VERSION = 3  # bump whenever the same arguments render different footage: callers key cached samples on it
 DEFAULT_DURATION_S = 60.0
 DEFAULT_SEED = 0
 DEFAULT_WIDTH = 1280
@@ -34,6 +34,8 @@ MIN_FACE_PX = 40
 FACE_PX = (70.0, 220.0)
 SMALL_FACE_PX = (40.0, 70.0)
 SMALL_FACE_P = 0.2
+CLOSE_UP_PX = (260.0, 380.0)  # face width of a close-up
+CLOSE_UP_CUT = (0.15, 0.4)  # share of a close-up's face beyond the frame edge
 PATCH_EXPAND = 1.8
 FEATHER = 0.3  # share of the ellipse radius over which a patch fades out
 MAX_DRIFT_PX = 60.0
@@ -152,19 +154,26 @@ def _cast(rng: np.random.Generator, n_ids: int, n_shots: int, n_recurring: int |
 
 
 def _plan(rng: np.random.Generator, face: SourceFace, n: int, x_range: tuple[float, float], height: int,
-          realistic: bool) -> _Plan:
-    """Size, motion, flip, tone and look of one person in a shot of n frames, kept inside its slot x_range."""
+          realistic: bool, close_up: bool = False) -> _Plan:
+    """Size, motion, flip, tone and look of one person in a shot of n frames, kept inside its slot x_range.
+
+    close_up: a large, steady face that the frame's left, right or bottom edge cuts off in part.
+    """
     bw, bh = face.box[2] - face.box[0], face.box[3] - face.box[1]
     half = PATCH_EXPAND / 2 * np.array([1.0, bh / bw])  # patch half-size per px of face width
     grow = 1 + rng.uniform(-SCALE_JITTER, SCALE_JITTER)
-    width = rng.uniform(*(SMALL_FACE_PX if rng.random() < SMALL_FACE_P else FACE_PX))
-    upper = min(FACE_PX[1], (x_range[1] - x_range[0]) / 2 / half[0], height / 2 / half[1]) / max(1, grow)
-    width = np.clip(width, min(MIN_FACE_PX / min(1, grow), upper), upper)
-    reach = half * width * max(1, grow)
-    lo = np.array([x_range[0], 0]) + reach
-    hi = np.maximum(np.array([x_range[1], height]) - reach, lo)
-    start = rng.uniform(lo, hi)
-    fast = realistic and rng.random() < FAST_MOVE_P
+    if close_up:
+        width, start = _close_up_start(rng, bh / bw, x_range, height)
+        lo = hi = start  # held steady: only the camera pans
+    else:
+        width = rng.uniform(*(SMALL_FACE_PX if rng.random() < SMALL_FACE_P else FACE_PX))
+        upper = min(FACE_PX[1], (x_range[1] - x_range[0]) / 2 / half[0], height / 2 / half[1]) / max(1, grow)
+        width = np.clip(width, min(MIN_FACE_PX / min(1, grow), upper), upper)
+        reach = half * width * max(1, grow)
+        lo = np.array([x_range[0], 0]) + reach
+        hi = np.maximum(np.array([x_range[1], height]) - reach, lo)
+        start = rng.uniform(lo, hi)
+    fast = realistic and not close_up and rng.random() < FAST_MOVE_P
     angle, length = rng.uniform(0, 2 * np.pi), rng.uniform(*FAST_MOVE) * width if fast else rng.uniform(0, MAX_DRIFT_PX)
     end = np.clip(start + length * np.array([np.cos(angle), np.sin(angle)]), lo, hi)
     if fast:  # one eased move somewhere in the shot, standing still before and after
@@ -179,6 +188,22 @@ def _plan(rng: np.random.Generator, face: SourceFace, n: int, x_range: tuple[flo
     look, tilt = (degrade.draw_look(rng), degrade.eye_tilt(face.kps)) if realistic else (degrade.PLAIN_LOOK, 0.0)
     turn = (-tilt if flip else tilt) - look.roll
     return _Plan(face, flip, tone, scale, start + (end - start) * t[:, None], look, turn)
+
+
+def _close_up_start(rng: np.random.Generator, aspect: float, x_range: tuple[float, float], height: int) -> tuple[float, np.ndarray]:
+    """Face width and face centre of a close-up, its face cut by the left, right or bottom edge of the frame."""
+    width = rng.uniform(*CLOSE_UP_PX)
+    half = np.array([width, width * aspect]) / 2
+    beyond = rng.uniform(*CLOSE_UP_CUT) * 2 * half
+    centre = rng.uniform([x_range[0] + half[0], half[1]], [x_range[1] - half[0], height - half[1]])
+    edge = int(rng.integers(3))
+    if edge == 0:
+        centre[0] = x_range[0] + half[0] - beyond[0]
+    elif edge == 1:
+        centre[0] = x_range[1] - half[0] + beyond[0]
+    else:
+        centre[1] = height - half[1] + beyond[1]
+    return width, centre
 
 
 def _cutout(plan: _Plan, grade: degrade.Grade) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -284,22 +309,24 @@ def _render_shot(rng: np.random.Generator, plans: list[_Plan], n: int, width: in
         yield frame
 
 
-def _truth_boxes(plan: _Plan) -> np.ndarray:
-    """Face boxes per frame: the photo's face box through the plan's roll, scale and position."""
+def _truth_boxes(plan: _Plan, width: int, height: int) -> np.ndarray:
+    """Face boxes per frame: the photo's face box through the plan's roll, scale and position, inside the frame."""
     half = degrade.rolled_half((plan.face.box[2:] - plan.face.box[:2]) / 2, plan.turn) * plan.scale[:, None]
-    return np.hstack([plan.center - half, plan.center + half]).astype(np.float32)
+    boxes = np.hstack([plan.center - half, plan.center + half])
+    return np.clip(boxes, 0, [width, height, width, height]).astype(np.float32)
 
 
 def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, seed: int = DEFAULT_SEED,
                          width: int = DEFAULT_WIDTH, height: int = DEFAULT_HEIGHT, fps: float = DEFAULT_FPS,
                          preset: str = DEFAULT_PRESET, realistic: bool = False,
-                         people: Sequence[Sequence[SourceFace]] | None = None) -> SampleEpisode:
+                         people: Sequence[Sequence[SourceFace]] | None = None, close_ups: float = 0.0) -> SampleEpisode:
     """Render a synthetic episode of shipped photos to path (H.264 .mp4) and return it with its truth.
 
     realistic adds what cameras do to faces (sample_degrade: focus hunts, defocus, tilt, side light,
     grading, noise, quick moves with motion blur, occluders); plain footage shows the photos as they are.
     people: real photos instead (samples.photo_sets), each person's faces; those of several photos are the cast,
     shown in another of their photos at each appearance, those of one are one-off guests.
+    close_ups: share of one-person shots filmed as a close-up that the frame edge cuts (camera.py's effects aside).
     """
     if width % 2 or height % 2 or duration_s <= 0 or fps <= 0:
         raise ValueError("need even frame sides (yuv420p), a positive duration and a positive fps")
@@ -323,8 +350,9 @@ def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, see
             for shot_idx, (n, cast) in enumerate(zip(lengths, casts)):
                 slot = width / len(cast)
                 plans = []
+                close_up = close_ups > 0 and len(cast) == 1 and rng.random() < close_ups  # no draw without close-ups: same footage as before
                 for j, i in enumerate(cast):
-                    plans.append(_plan(rng, photos[i][shown[i] % len(photos[i])], n, (j * slot, (j + 1) * slot), height, realistic))
+                    plans.append(_plan(rng, photos[i][shown[i] % len(photos[i])], n, (j * slot, (j + 1) * slot), height, realistic, close_up))
                     shown[i] += 1
                 noise = degrade.noise_field(rng, width, height) if realistic else None
                 for frame in _render_shot(rng, plans, n, width, height, hue + shot_idx * HUE_STEP, realistic):
@@ -333,7 +361,7 @@ def build_sample_episode(path: Path, duration_s: float = DEFAULT_DURATION_S, see
                         degrade.add_noise(yuv[:height], noise, rng)
                     for packet in stream.encode(av.VideoFrame.from_ndarray(yuv, format="yuv420p")):  # type: ignore[arg-type]  # cv2's stubs lose that yuv is uint8
                         out.mux(packet)
-                appearances = tuple(Appearance(p.face.identity, _truth_boxes(p)) for p in plans)
+                appearances = tuple(Appearance(p.face.identity, _truth_boxes(p, width, height)) for p in plans)
                 shots.append(Shot(start, start + n, appearances))
                 start += n
             for packet in stream.encode():

@@ -25,6 +25,7 @@ class Evaluation:
     screen_time_error: dict[str, float]
     matched_faces: int
     unmatched_faces: int
+    false_persons: list[str]  # persons with screen time most of whose faces have no true face under them
 
     @property
     def max_screen_time_error(self) -> float:
@@ -35,6 +36,7 @@ class Evaluation:
             f"BCubed P/R/F1 {self.precision:.4f}/{self.recall:.4f}/{self.f1:.4f}; "
             f"persons {self.n_persons} vs {self.n_identities} true; "
             f"max screen-time error {self.max_screen_time_error:.1%}; "
+            f"false persons {len(self.false_persons)}; "
             f"faces matched to truth {self.matched_faces}, unmatched {self.unmatched_faces}"
         )
 
@@ -81,6 +83,10 @@ def evaluate(store: BaseArtifactStore, ep_id: str, sample: SampleEpisode) -> Eva
     predicted = {t: seconds.get(p, 0.0) for t, (_, p) in best.items()}
     truth_seconds = sample.screen_seconds()
     errors = screen_time_errors({t: predicted.get(t, 0.0) for t in truth_seconds}, truth_seconds)
+    faces_of: dict[str, Counter] = {}
+    for face, p in person.items():
+        faces_of.setdefault(p, Counter())[truth.get(face) is not None] += 1
+    false_persons = sorted(p for p, real in faces_of.items() if p in seconds and real[False] > real[True])
     return Evaluation(
         precision=precision,
         recall=recall,
@@ -90,4 +96,5 @@ def evaluate(store: BaseArtifactStore, ep_id: str, sample: SampleEpisode) -> Eva
         screen_time_error=errors,
         matched_faces=len(pairs),
         unmatched_faces=len(truth) - len(pairs),
+        false_persons=false_persons,
     )

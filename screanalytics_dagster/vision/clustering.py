@@ -13,11 +13,15 @@ from .stages import Embeddings, Faces, Tracks
 CLUSTER_SIM = 0.35
 
 
-def agglomerate(sums: np.ndarray, counts: np.ndarray, conflicts: np.ndarray, threshold: float) -> np.ndarray:
+def agglomerate(
+    sums: np.ndarray, counts: np.ndarray, conflicts: np.ndarray, threshold: float, shots: np.ndarray | None = None, one_shot_margin: float = 0.0
+) -> np.ndarray:
     """Label per item after average-linkage merging of items with embedding sums (N,D) over counts (N,).
 
     The similarity of two groups is the mean cosine over all pairs of their members
     (sum_a . sum_b / (n_a n_b)); groups with a conflict (seen together) never merge.
+    shots: (N,S) bool, the shots each item is seen in; two groups one of which is seen in a single shot merge only
+    one_shot_margin above threshold (one look at someone can resemble a stranger; several looks average that out).
     """
     n = len(sums)
     labels = np.arange(n)
@@ -26,8 +30,10 @@ def agglomerate(sums: np.ndarray, counts: np.ndarray, conflicts: np.ndarray, thr
     sums = np.asarray(sums, np.float64).copy()
     counts = np.asarray(counts, np.float64).copy()
     conflicts = np.asarray(conflicts, bool).copy()
+    seen = np.ones((n, 2), bool) if shots is None else np.asarray(shots, bool).copy()  # no shots given: no item is one-shot
+    one_shot = seen.sum(axis=1) <= 1
     alive = np.ones(n, bool)
-    sim = ((sums @ sums.T) / np.outer(counts, counts)).astype(np.float32)  # N x N: keep it small
+    sim = ((sums @ sums.T) / np.outer(counts, counts) - one_shot_margin * (one_shot[:, None] | one_shot[None, :])).astype(np.float32)  # N x N: keep it small
     sim[conflicts | np.eye(n, dtype=bool)] = -np.inf
     while True:
         best = int(np.argmax(sim))
@@ -36,16 +42,50 @@ def agglomerate(sums: np.ndarray, counts: np.ndarray, conflicts: np.ndarray, thr
             break
         sums[a] += sums[b]
         counts[a] += counts[b]
+        seen[a] |= seen[b]
+        one_shot[a] = seen[a].sum() <= 1
         conflicts[a] |= conflicts[b]
         conflicts[:, a] = conflicts[a]
         alive[b] = False
         labels[labels == b] = a
-        row = (sums @ sums[a]) / (counts * counts[a])
+        row = (sums @ sums[a]) / (counts * counts[a]) - one_shot_margin * (one_shot | one_shot[a])
         row[conflicts[a] | ~alive] = -np.inf
         row[a] = -np.inf
         sim[a], sim[:, a] = row, row
         sim[b], sim[:, b] = -np.inf, -np.inf
     return labels
+
+
+def join_closest_members(
+    labels: np.ndarray, sums: np.ndarray, counts: np.ndarray, conflicts: np.ndarray, threshold: float,
+    shots: np.ndarray | None = None, one_shot_margin: float = 0.0,
+) -> np.ndarray:
+    """Labels after also joining groups (of agglomerate) that hold two items alike enough to have merged on their own.
+
+    Average linkage weighs a newcomer against a group's average, so a person's many different looks pull it down and
+    yet another look of them stays apart although it matches one of their looks well; here two groups join when one
+    item of each passes the pair threshold (one_shot_margin more if either is seen in one shot), never across a conflict.
+    """
+    n = len(sums)
+    labels = np.asarray(labels).copy()
+    if n < 2:
+        return labels
+    counts = np.maximum(np.asarray(counts, np.float64), 1)
+    one_shot = np.zeros(n, bool) if shots is None else np.asarray(shots, bool).sum(axis=1) <= 1
+    sim = (sums @ sums.T) / np.outer(counts, counts) - one_shot_margin * (one_shot[:, None] | one_shot[None, :])
+    np.fill_diagonal(sim, -np.inf)
+    member = labels[:, None] == np.arange(n)[None, :]  # (items, groups by label)
+    apart = (member.T.astype(np.float64) @ np.asarray(conflicts, np.float64) @ member) > 0  # groups with a conflict
+    while True:
+        allowed = (labels[:, None] != labels[None, :]) & ~apart[np.ix_(labels, labels)]
+        best = int(np.argmax(np.where(allowed, sim, -np.inf)))
+        i, j = divmod(best, n)
+        if not allowed[i, j] or sim[i, j] < threshold:
+            return labels
+        a, b = labels[i], labels[j]
+        labels[labels == b] = a
+        apart[a] |= apart[b]
+        apart[:, a] = apart[a]
 
 
 def co_occurrence(track_frames: list[np.ndarray], n_tracks: int) -> np.ndarray:
@@ -70,6 +110,8 @@ class TrackAppearance:
     sums: np.ndarray  # (T,512) sum of the distinct embeddings each track is known by (its clear ones when it has any)
     counts: np.ndarray  # (T,) embeddings in each sum
     conflicts: np.ndarray  # (T,T) tracks known by faces in the same frame
+    shots: np.ndarray  # (T,S) bool, one-hot: the shot of each track among the episode's shots with tracks
+    clear: np.ndarray  # (T,) bool: the track has a face clear enough to say who it is
 
     @classmethod
     def of(cls, tracks: Tracks, faces: Faces, embeddings: Embeddings) -> TrackAppearance:
@@ -77,17 +119,21 @@ class TrackAppearance:
         row_of = embeddings.row_of()
         sums = np.zeros((len(tracks), embeddings.vectors.shape[1]), np.float64)
         counts = np.zeros(len(tracks))
+        clear = np.zeros(len(tracks), bool)
         frames = []
         for t, ids in enumerate(tracks.face_ids):
             rows = np.array([row_of[f] for f in ids.tolist()])
             # A track is known by its clear faces; one never seen clearly, by all of its faces.
-            seen = embeddings.clear[rows] | ~embeddings.clear[rows].any()
+            clear[t] = embeddings.clear[rows].any()
+            seen = embeddings.clear[rows] | ~clear[t]
             distinct = np.unique(rows[seen])
             sums[t] = embeddings.vectors[distinct].sum(axis=0)
             counts[t] = len(distinct)
             # Only faces a track is known by say two tracks are two people: a blurred move can yield two boxes on one face.
             frames.append(np.array([frame_of[f] for f in ids[seen].tolist()]))
-        return cls(sums, counts, co_occurrence(frames, len(tracks)))
+        shot_ids = np.unique(tracks.shot_id)
+        shots = tracks.shot_id[:, None] == shot_ids[None, :]
+        return cls(sums, counts, co_occurrence(frames, len(tracks)), shots, clear)
 
 
 def cluster_tracks(

@@ -13,8 +13,9 @@ import numpy as np
 from .stages import Detections
 
 # Low on purpose: tracking keeps only tracks with a clear face (vision.tracking). Raise: fewer false faces, but small
-# and blurred real ones are lost; lower: more candidates, each costing a crop and an embedding.
-DET_THRESH = 0.2
+# and blurred real ones are lost; lower: more candidates, each costing a crop and an embedding. On bench/quality.py
+# --lfw, 0.2 missed a third of the samples of 50 px faces (13 % of a person's screen time) and 0.1 let in a false person.
+DET_THRESH = 0.15
 DET_LONG_SIDE = 640  # detector input's long side. Raise: finds smaller faces, costs time as its square; lower: the reverse
 EMBED_BATCH = 32
 # Raw ArcFace feature length below which an embedding says little about who it is (blur, defocus, not a face), per

@@ -11,11 +11,17 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .clustering import agglomerate
+from .clustering import agglomerate, join_closest_members
 
 # Clusters of one person merge into one person above this mean pairwise cosine (different people: about 0). Raise:
-# one person stays split in several; lower: different people become one.
+# one person stays split in several; lower: different people become one. On bench/quality.py --lfw (seeds 0-4, 240 s)
+# 0.2-0.22 meet every quality line; 0.18 merges a guest into a recurring person, 0.24 splits two cast members.
 GROUP_SIM = 0.2
+# How much more a cluster seen in one shot only needs: one look at a guest can resemble a stranger's look as much as
+# another look of the same person, while several looks average that out. Raise: fewer guests merge, but a cast
+# member's one appearance in a new look stays apart; lower: the reverse. On the same benchmark 0.04-0.06 meet every
+# line; 0.02 merges a guest into a recurring person (101 % screen-time error), 0.08 leaves two looks apart (+2 persons).
+ONE_SHOT_MARGIN = 0.05
 # A cluster takes a facebank name above this cosine to one of its exemplars. Raise: fewer clusters named for the
 # reviewer; lower: a stranger may take a cast member's name.
 FACEBANK_SIM = 0.45
@@ -142,9 +148,13 @@ def group_clusters(
     merge_threshold: float = GROUP_SIM,
     facebank_threshold: float = FACEBANK_SIM,
     links: Links | None = None,
+    shots: np.ndarray | None = None,
+    one_shot_margin: float = ONE_SHOT_MARGIN,
 ) -> list[Grouped]:
     """Each cluster's person: named clusters of one name are one person, as are clusters said to be the same; the rest
-    merge by similarity, never across a cannot-link. Clusters that are no face get no person."""
+    merge by similarity (average linkage, then any two clusters alike enough join their persons), never across a
+    cannot-link, clusters seen in one shot (shots: (N,S) bool) one_shot_margin above merge_threshold. Clusters that
+    are no face get no person."""
     links = links or Links()
     n = len(cluster_ids)
     index = {c: i for i, c in enumerate(cluster_ids)}
@@ -200,7 +210,15 @@ def group_clusters(
             u, v = unit_of[i], unit_of_slug[person_slug(name)]
             unit_conflicts[u, v] = unit_conflicts[v, u] = True
     np.fill_diagonal(unit_conflicts, False)
-    labels = agglomerate(membership @ sums, np.maximum(membership @ counts, 1), unit_conflicts, merge_threshold)
+    unit_shots = None if shots is None else (membership @ shots) > 0
+    labels = agglomerate(membership @ sums, np.maximum(membership @ counts, 1), unit_conflicts, merge_threshold, unit_shots, one_shot_margin)
+    # Then cluster by cluster: one alike enough to a single cluster of a person joins that person.
+    kept = np.array(sorted(unit_of), np.int64)
+    cluster_conflicts = (membership[:, kept].T @ unit_conflicts @ membership[:, kept]) > 0
+    joined = join_closest_members(labels[[unit_of[i] for i in kept]], sums[kept], counts[kept], cluster_conflicts, merge_threshold,
+                                  None if shots is None else shots[kept], one_shot_margin)
+    labels = labels.copy()
+    labels[[unit_of[i] for i in kept]] = joined
 
     people: dict[int, tuple[str, str | None]] = {}
     for u, r in enumerate(roots):
@@ -213,6 +231,15 @@ def group_clusters(
         Grouped(cluster_ids[i], NOT_A_FACE, None, "not_face") if i in ignored else Grouped(cluster_ids[i], *people[int(labels[unit_of[i]])], source.get(i, "auto"))
         for i in range(n)
     ]
+
+
+def unclear_persons(grouped: list[Grouped], clear: np.ndarray) -> list[str]:
+    """Unnamed persons none of whose clusters has a clear face (clear: per cluster)."""
+    seen_clearly: dict[str, bool] = {}
+    for g, is_clear in zip(grouped, clear.tolist()):
+        if g.source != "not_face" and g.person_name is None:
+            seen_clearly[g.person_id] = seen_clearly.get(g.person_id, False) or is_clear
+    return sorted(p for p, ok in seen_clearly.items() if not ok)
 
 
 def check_assignment(cast_name: object, cluster_id: object, track_id: object) -> None:

@@ -81,7 +81,46 @@ def build_tracks(faces: Faces, embeddings: np.ndarray, embedding_of: np.ndarray,
             _extend(track, int(row), boxes[row], looks[i], sample)
     finished += active
     tracks = [np.array(t.rows, np.int64) for t in finished if t.appearance is not None or _sustained(t, scores, params)]
+    tracks = absorb_fragments(tracks, faces, params)
     return sorted(tracks, key=lambda r: (frame_idx[r[0]], r[0]))
+
+
+def absorb_fragments(tracks: list[np.ndarray], faces: Faces, params: TrackParams) -> list[np.ndarray]:
+    """The tracks, with each short one that only interrupts a longer track of its shot folded back into it.
+
+    A face that looks different for a sample or two (a turn, a blur) starts a track of its own while the person's
+    track goes on right after; when each face of the short track sits on the longer track's path across its gap
+    (IoU >= iou_min with the boxes on either side, interpolated), it is that person seen on, not someone else.
+    """
+    hosts = [t for t in tracks if len(t) >= params.min_faces]
+    hosts_in_shot: dict[int, list[int]] = {}
+    for i, t in enumerate(hosts):
+        hosts_in_shot.setdefault(int(faces.shot_id[t[0]]), []).append(i)
+    rest = []
+    for short in (t for t in tracks if len(t) < params.min_faces):
+        candidates = hosts_in_shot.get(int(faces.shot_id[short[0]]), [])
+        host = next((i for i in candidates if _interrupts(short, hosts[i], faces, params.iou_min)), None)
+        if host is None:
+            rest.append(short)
+        else:
+            merged = np.concatenate([hosts[host], short])
+            hosts[host] = merged[np.argsort(faces.frame_idx[merged], kind="stable")]
+    return hosts + rest
+
+
+def _interrupts(short: np.ndarray, track: np.ndarray, faces: Faces, iou_min: float) -> bool:
+    """Whether every face of short falls in a gap of track, on the path of its boxes across the gap."""
+    frames = faces.frame_idx[track]
+    for row in short:
+        frame = faces.frame_idx[row]
+        after = int(np.searchsorted(frames, frame))
+        if after in (0, len(frames)) or frames[after] == frame:
+            return False
+        before, next_ = faces.boxes[track[after - 1]], faces.boxes[track[after]]
+        path = before + (frame - frames[after - 1]) / (frames[after] - frames[after - 1]) * (next_ - before)
+        if iou_matrix(faces.boxes[row][None], path[None])[0, 0] < iou_min:
+            return False
+    return True
 
 
 def _sustained(track: Track, scores: np.ndarray, params: TrackParams) -> bool:

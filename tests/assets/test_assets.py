@@ -111,7 +111,7 @@ def test_materializations_record_metadata(processed_episode, asset, keys):
 
 @pytest.mark.parametrize("asset, check", [
     ("faces", "faces_found"), ("tracks", "short_track_fraction"), ("clusters", "singleton_fraction"), ("clusters", "largest_cluster_fraction"),
-    ("groups", "no_look_alike_persons"),
+    ("groups", "no_look_alike_persons"), ("groups", "no_unclear_persons"),
 ])
 def test_asset_checks_pass_on_the_sample(processed_episode, asset, check):
     assert check_evaluation(processed_episode, asset, check).passed
@@ -132,6 +132,18 @@ def test_quality_checks_warn_of_split_people_and_short_persons(copied_episode):
     seconds = read(p, "screentime.parquet").column("seconds").to_pylist()
     assert short.metadata["n_short"].value == sum(s < SHORT_PERSON_S for s in seconds)
     assert short.passed == (short.metadata["n_short"].value == 0)
+
+
+def test_quality_checks_warn_of_persons_never_seen_clearly(copied_episode):
+    p = copied_episode
+    embedded = read(p, "embeddings.parquet")
+    p.store.write_table(BY_NAME["embeddings.parquet"].key(p.ep_id), embedded.set_column(
+        embedded.schema.get_field_index("clear"), "clear", pa.array([False] * len(embedded))))
+    assert rematerialize_groups(p).success
+    unclear = check_evaluation(p, "groups", "no_unclear_persons")
+    assert not unclear.passed and unclear.severity == AssetCheckSeverity.WARN
+    persons = {g["person_id"] for g in read(p, "groups.parquet").to_pylist()}
+    assert unclear.metadata["n_unclear"].value == len(persons) > 0
 
 
 def test_screentime_gap_tolerance_is_configurable(copied_episode):

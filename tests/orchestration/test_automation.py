@@ -27,12 +27,13 @@ from screanalytics_dagster.orchestration.sensors import new_episode_videos
 from screanalytics_dagster.orchestration.staleness import WRITER, Refresh, refresh_needed
 from screanalytics_dagster.resources import ArtifactStore, BaseArtifactStore, FaceModels
 from screanalytics_dagster.resources.artifacts import BY_NAME, FACES
+from screanalytics_dagster.vision.faces import DET_THRESH
 
 pytestmark = pytest.mark.pipeline
 
 NIGHT = datetime(2025, 1, 2, 3, 0, tzinfo=UTC)
 PACK = "scrfd_500m_bnkps+w600k_mbf"
-EXPECTED = {"faces": {"model_pack": PACK, "sample_fps": 5.0, "det_thresh": 0.2, "det_long_side": 640}, "embeddings": {"model_pack": PACK}}
+EXPECTED = {"faces": {"model_pack": PACK, "sample_fps": 5.0, "det_thresh": DET_THRESH, "det_long_side": 640}, "embeddings": {"model_pack": PACK}}
 
 
 @dataclass

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from screanalytics_dagster.vision.clustering import agglomerate, cluster_name, cluster_tracks, co_occurrence
+from screanalytics_dagster.vision.clustering import agglomerate, cluster_name, cluster_tracks, co_occurrence, join_closest_members
 
 pytestmark = pytest.mark.unit
 
@@ -87,3 +87,46 @@ def test_cluster_tracks_keeps_tracks_without_embeddings_alone():
 @pytest.mark.parametrize("tracks, name", [([7, 3, 12], "c00003"), ([12, 3, 7], "c00003"), ([0], "c00000")])
 def test_cluster_name_is_the_smallest_track(tracks, name):
     assert cluster_name(np.array(tracks)) == name
+
+
+@pytest.mark.parametrize(
+    "shots, expected",
+    [
+        ([[1, 1], [1, 1]], [[0, 1]]),  # both seen in several shots: the plain threshold
+        ([[1, 0], [0, 1]], [[0], [1]]),  # one look each: they need the margin too
+        ([[1, 1], [0, 1]], [[0], [1]]),  # one side seen once is enough to need it
+    ],
+)
+def test_agglomerate_one_shot_groups_need_a_margin(shots, expected):
+    vectors = np.array([E[0], unit(1, np.sqrt(3), 0, 0)])  # cosine 0.5
+    labels = agglomerate(vectors, np.ones(2), no_conflicts(2), 0.45, np.array(shots, bool), one_shot_margin=0.1)
+    assert partition(labels) == expected
+
+
+@pytest.mark.parametrize(
+    "shots, expected",
+    [
+        ([[1, 0, 0], [0, 1, 0], [1, 1, 1]], [[0, 1, 2]]),  # 0 and 1 merge over the margin; together they span two shots
+        ([[1, 0, 0], [1, 0, 0], [1, 1, 1]], [[0, 1], [2]]),  # seen in one shot together: still one look
+    ],
+)
+def test_agglomerate_one_shot_margin_lifts_once_a_group_spans_several_shots(shots, expected):
+    vectors = np.array([E[0], unit(1, 0.48, 0, 0), unit(1, 0, 1.2, 0)])  # cosines 0-1 0.90, 0-2 0.64, 1-2 0.58
+    labels = agglomerate(vectors, np.ones(3), no_conflicts(3), 0.4, np.array(shots, bool), one_shot_margin=0.3)
+    assert partition(labels) == expected
+
+
+@pytest.mark.parametrize(
+    "conflicts, shots, expected",
+    [
+        (None, None, [[0, 1, 2]]),  # 2 is like one of the person's looks though not like their average: it joins
+        ([(1, 2)], None, [[0, 1], [2]]),  # never across a conflict with any member
+        (None, [[1, 0], [0, 1], [1, 0]], [[0, 1], [2]]),  # 0 and 2 are seen in one shot each: they need the margin
+    ],
+)
+def test_join_closest_members(conflicts, shots, expected):
+    vectors = np.array([E[0], E[1], unit(1, 0, np.sqrt(3), 0)])
+    c = conflict(3, *conflicts) if conflicts else no_conflicts(3)
+    grouped = np.array([0, 0, 2])  # 0 and 1: one person of two looks; 2 alone (cosine 0.5 to 0, 0 to 1: 0.25 to the person)
+    labels = join_closest_members(grouped, vectors, np.ones(3), c, 0.4, None if shots is None else np.array(shots, bool), one_shot_margin=0.2)
+    assert partition(labels) == expected

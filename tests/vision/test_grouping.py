@@ -7,6 +7,7 @@ from screanalytics_dagster.vision.grouping import (
     MAX_PERSON_ID,
     NOT_A_FACE,
     Assignment,
+    Grouped,
     Links,
     assignments_json,
     group_clusters,
@@ -14,6 +15,7 @@ from screanalytics_dagster.vision.grouping import (
     parse_assignments,
     person_slug,
     resolve_manual,
+    unclear_persons,
 )
 from screanalytics_dagster.vision.tables import SOURCES
 
@@ -339,3 +341,28 @@ def test_match_facebank_refused(refused, expected):
 def test_group_clusters_apart_link_keeps_a_facebank_match_out_of_a_named_person():
     out = linked([E[0], E[1]], Links(apart=[("c00000", "c00001")]), {"c00000": "Lisa"}, bank_names=["Lisa"], bank=np.array([E[1]]))
     assert out["c00000"][0] != out["c00001"][0]
+
+
+@pytest.mark.parametrize("shots, merged", [(None, True), ([[1, 0], [0, 1]], False), ([[1, 1], [1, 1]], True)])
+def test_group_clusters_seen_in_one_shot_need_the_margin(shots, merged):
+    ids = ["c00000", "c00001"]
+    vectors = np.array([E[0], unit(1, 1.2, 0, 0)])  # cosine 0.64
+    out = people(group_clusters(ids, vectors, np.ones(2), conflict(2), {}, merge_threshold=0.6, shots=None if shots is None else np.array(shots, bool), one_shot_margin=0.1))
+    assert (out["c00000"][0] == out["c00001"][0]) == merged
+
+
+def test_unclear_persons_are_unnamed_persons_without_a_clear_cluster():
+    grouped = [
+        Grouped("c00000", "unknown-c00000", None, "auto"), Grouped("c00001", "unknown-c00000", None, "auto"),  # one clear cluster: fine
+        Grouped("c00002", "unknown-c00002", None, "auto"),  # only unclear: flagged
+        Grouped("c00003", "lisa", "Lisa", "manual"),  # a reviewer named it
+        Grouped("c00004", NOT_A_FACE, None, "not_face"),
+    ]
+    assert unclear_persons(grouped, np.array([True, False, False, False, False])) == ["unknown-c00002"]
+
+
+def test_group_clusters_a_new_look_joins_the_person_whose_one_look_it_matches():
+    ids = ["c00000", "c00001", "c00002"]
+    vectors = np.array([E[0], E[1], unit(1, 0, np.sqrt(3), 0)])  # 2: cosine 0.5 to cluster 0, 0.25 to Lisa's average
+    out = people(group_clusters(ids, vectors, np.ones(3), conflict(3), {"c00000": "Lisa", "c00001": "Lisa"}, merge_threshold=0.4))
+    assert out["c00002"] == ("lisa", "Lisa", "auto")

@@ -101,3 +101,15 @@ def test_tracks_are_ordered_by_first_frame():
 def test_tracks_never_seen_clearly_are_dropped_unless_long_and_sure(embs, scores, kept):
     n = len(embs)
     assert tracks_of(range(n), [box(0)] * n, embs, scores=scores) == ([list(range(n))] if kept else [])
+
+
+def test_a_face_that_looked_different_for_one_sample_stays_in_its_track():
+    # sample 3 looks like someone else (a turn, a blur) in the person's place: it splits off, then folds back in
+    embs = [E0, E0, E0, E1, E0, E0]
+    boxes = [box(4 * i) for i in range(6)]
+    assert tracks_of(range(6), boxes, embs) == [[0, 1, 2, 3, 4, 5]]
+
+
+def test_a_short_track_off_the_path_stays_apart():
+    boxes = [box(0), box(4), box(8), box(300), box(12), box(16)]
+    assert len(tracks_of(range(6), boxes, [E0, E0, E0, E1, E0, E0])) == 2
