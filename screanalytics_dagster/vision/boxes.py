@@ -12,6 +12,9 @@ DUPLICATE_IOU = 0.8
 # Re-embed at least every this many samples (2 s at 5 fps) even in a still shot. Raise: fewer embeddings; lower: a
 # still face that changes (turns, blurs) is seen anew sooner.
 DUPLICATE_MAX_CHAIN = 10
+# A detection this much inside a surer one is part of the same face (nested_in_surer). Raise: more part-face boxes stay
+# as faces of their own (false persons on close-ups); lower: a small face beside a large one may be taken for part of it.
+NESTED_SHARE = 0.8
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -27,6 +30,24 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     union = area_a[:, None] + area_b[None, :] - inter
     return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+
+
+def nested_in_surer(boxes: np.ndarray, scores: np.ndarray, width: int, height: int, share: float = NESTED_SHARE) -> np.ndarray:
+    """(N,) bool: boxes of one frame lying, for share of their area inside the frame, within a box of a surer face.
+
+    The detector can box part of a large face as a second, weaker face (a cut-off close-up); two real faces never nest
+    like that, since the one behind would be hidden.
+    """
+    clipped = np.clip(np.asarray(boxes, np.float64).reshape(-1, 4), 0, [width, height, width, height])
+    x1 = np.maximum(clipped[:, None, 0], clipped[None, :, 0])
+    y1 = np.maximum(clipped[:, None, 1], clipped[None, :, 1])
+    x2 = np.minimum(clipped[:, None, 2], clipped[None, :, 2])
+    y2 = np.minimum(clipped[:, None, 3], clipped[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area = (clipped[:, 2] - clipped[:, 0]) * (clipped[:, 3] - clipped[:, 1])
+    inside = inter >= share * np.maximum(area, 1e-9)[:, None]  # [i, j]: i lies within j
+    surer = np.asarray(scores)[None, :] > np.asarray(scores)[:, None]
+    return (inside & surer).any(axis=1)
 
 
 def frame_groups(frame_idx: np.ndarray) -> list[np.ndarray]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .boxes import nested_in_surer
 from .stages import Detections
 
 # Low on purpose: tracking keeps only tracks with a clear face (vision.tracking). Raise: fewer false faces, but small
@@ -131,13 +132,14 @@ class FaceEngine:
         self.recognizer.prepare(ctx_id=ctx_id)
 
     def detect(self, frame: np.ndarray) -> Detections:
-        """Faces in a BGR frame, detector input sized to the frame's aspect ratio."""
+        """Faces in a BGR frame, detector input sized to the frame's aspect ratio; a box within a surer face's is dropped."""
         height, width = frame.shape[:2]
         size = detector_input_size(width, height, self.det_long_side)
         dets, kps = self.detector.detect(frame, input_size=size, det_thresh=self.det_thresh)
         if kps is None:
             kps = np.zeros((len(dets), 5, 2), np.float32)
-        return Detections(dets[:, :4].astype(np.float32), dets[:, 4].astype(np.float32), kps.astype(np.float32))
+        keep = ~nested_in_surer(dets[:, :4], dets[:, 4], width, height)
+        return Detections(dets[keep, :4].astype(np.float32), dets[keep, 4].astype(np.float32), kps[keep].astype(np.float32))
 
     @staticmethod
     def align(frame: np.ndarray, kps: np.ndarray) -> np.ndarray:

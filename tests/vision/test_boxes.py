@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from screanalytics_dagster.vision.boxes import duplicate_anchors, frame_groups, iou_matrix
+from screanalytics_dagster.vision.boxes import duplicate_anchors, frame_groups, iou_matrix, nested_in_surer
 from screanalytics_dagster.vision.stages import Faces
 
 pytestmark = pytest.mark.unit
@@ -100,3 +100,16 @@ def test_duplicate_anchors_embed_each_run_at_its_surest_face():
     frames, shots, boxes, _ = still(7)
     scores = np.array([0.3, 0.9, 0.5, 0.6, 0.95, 0.7, 0.2])
     assert duplicate_anchors(faces_of(frames, shots, boxes, scores), max_chain=3).tolist() == [1, 1, 1, 4, 4, 4, 6]
+
+
+@pytest.mark.parametrize(
+    "boxes, scores, nested",
+    [
+        ([[0, 180, 230, 700], [-40, 280, 130, 600]], [0.8, 0.2], [False, True]),  # part of a cut-off close-up, boxed again
+        ([[0, 180, 230, 700], [-40, 280, 130, 600]], [0.2, 0.8], [False, False]),  # a part surer than the whole: kept
+        ([[0, 0, 100, 100], [90, 0, 190, 100]], [0.8, 0.2], [False, False]),  # two faces side by side
+        ([[0, 0, 100, 100], [60, 60, 160, 160]], [0.8, 0.2], [False, False]),  # overlapping, not within
+    ],
+)
+def test_nested_in_surer(boxes, scores, nested):
+    assert nested_in_surer(np.array(boxes, float), np.array(scores), 1280, 720).tolist() == nested
