@@ -55,7 +55,6 @@ def test_the_pipeline_tells_real_photos_of_one_person_apart_from_others(people, 
     link_video(root, EPISODE, episode.video_path)
     process_episode(EPISODE, root, instance=DagsterInstance.ephemeral())
     quality = evaluate(ArtifactStore(root=str(root)), EPISODE, episode)
-    print(quality.summary())
     assert quality.f1 >= 0.99, quality.summary()
     assert abs(quality.n_persons - quality.n_identities) <= 1, quality.summary()
     assert quality.max_screen_time_error <= 0.10 and len(quality.false_persons) <= 1, quality.summary()
