@@ -69,7 +69,7 @@ def plain_app(model_dir: Path):
     return app
 
 
-def run_plain(app, episode, sample_fps: float) -> dict:
+def run_plain(app, episode, sample_fps: float, distances: tuple[float, ...] = DISTANCES) -> dict:
     """Read every frame, detect + embed every kept one, then cluster the embeddings for each distance."""
     started = time.perf_counter()
     cap = cv2.VideoCapture(str(episode.video_path))
@@ -88,7 +88,7 @@ def run_plain(app, episode, sample_fps: float) -> dict:
     detect_embed = time.perf_counter() - started
     truth = match_faces_to_truth(faces, episode.truth_at)
     sweep = {}
-    for d in DISTANCES:
+    for d in distances:
         labels, took = cluster(np.array(vectors), d)
         pairs = [(p, t) for p, t in zip(labels.tolist(), truth) if t is not None]
         _, _, f1 = bcubed_f1([p for p, _ in pairs], [t for _, t in pairs])
