@@ -27,6 +27,7 @@ from throughput import plain_app, run_plain
 from screanalytics_dagster.orchestration.in_process import process_episode
 from screanalytics_dagster.resources import ArtifactStore
 from screanalytics_dagster.samples.evaluation import Evaluation, evaluate
+from screanalytics_dagster.samples.truth import SampleEpisode
 from screanalytics_dagster.vision.video import SAMPLE_FPS
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # insightface's face_align on new scikit-image
@@ -39,9 +40,8 @@ BARS = {
 }
 
 
-def run_seed(seed: int, seconds: float, realistic: bool, photos: Path | None) -> tuple[Evaluation, float]:
+def run_seed(episode: SampleEpisode) -> tuple[Evaluation, float]:
     """Process one seed's episode into a fresh root; its evaluation and wall seconds."""
-    episode = cached_episode(seconds, seed, realistic=realistic, photos=photos)
     root = OUT / "quality" / Path(episode.video_path).stem
     shutil.rmtree(root, ignore_errors=True)
     (root / "videos").mkdir(parents=True)
@@ -72,7 +72,8 @@ def main() -> None:
     app = plain_app(OUT / "plain-models") if args.insightface else None
     results, plain = {}, {}
     for seed in args.seeds:
-        ev, wall = run_seed(seed, args.seconds, not args.plain, LFW if args.lfw else None)
+        episode = cached_episode(args.seconds, seed, realistic=not args.plain, photos=LFW if args.lfw else None)
+        ev, wall = run_seed(episode)
         results[seed] = ev
         worst = max(ev.screen_time_error, key=ev.screen_time_error.get, default="-")
         print(f"seed {seed}: F1 {ev.f1:.4f} (P {ev.precision:.4f} R {ev.recall:.4f}); "
@@ -80,7 +81,6 @@ def main() -> None:
               f"screen-time error mean {mean_error(ev):.1%}, max {ev.max_screen_time_error:.1%} ({worst}); "
               f"false persons {len(ev.false_persons)} {ev.false_persons}; {wall:.0f} s", flush=True)
         if app is not None:
-            episode = cached_episode(args.seconds, seed, realistic=not args.plain, photos=LFW if args.lfw else None)
             d, best = max(run_plain(app, episode, SAMPLE_FPS, PLAIN_DISTANCES)["sweep"].items(), key=lambda item: item[1]["f1"])
             plain[seed] = best
             print(f"seed {seed} plain insightface loop: F1 {best['f1']:.4f}, {best['n_clusters']} clusters at distance {d:g}", flush=True)

@@ -17,18 +17,25 @@ DUPLICATE_MAX_CHAIN = 10
 NESTED_SHARE = 0.8
 
 
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise IoU of boxes a (N,4) and b (M,4), x1y1x2y2."""
-    a = np.asarray(a, np.float64).reshape(-1, 4)
-    b = np.asarray(b, np.float64).reshape(-1, 4)
+def _intersections(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise intersection areas (N,M) of x1y1x2y2 boxes a (N,4) and b (M,4)."""
     x1 = np.maximum(a[:, None, 0], b[None, :, 0])
     y1 = np.maximum(a[:, None, 1], b[None, :, 1])
     x2 = np.minimum(a[:, None, 2], b[None, :, 2])
     y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None, :] - inter
+    return np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+
+
+def _areas(boxes: np.ndarray) -> np.ndarray:
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU of boxes a (N,4) and b (M,4), x1y1x2y2."""
+    a = np.asarray(a, np.float64).reshape(-1, 4)
+    b = np.asarray(b, np.float64).reshape(-1, 4)
+    inter = _intersections(a, b)
+    union = _areas(a)[:, None] + _areas(b)[None, :] - inter
     return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
 
 
@@ -39,13 +46,7 @@ def nested_in_surer(boxes: np.ndarray, scores: np.ndarray, width: int, height: i
     like that, since the one behind would be hidden.
     """
     clipped = np.clip(np.asarray(boxes, np.float64).reshape(-1, 4), 0, [width, height, width, height])
-    x1 = np.maximum(clipped[:, None, 0], clipped[None, :, 0])
-    y1 = np.maximum(clipped[:, None, 1], clipped[None, :, 1])
-    x2 = np.minimum(clipped[:, None, 2], clipped[None, :, 2])
-    y2 = np.minimum(clipped[:, None, 3], clipped[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = (clipped[:, 2] - clipped[:, 0]) * (clipped[:, 3] - clipped[:, 1])
-    inside = inter >= share * np.maximum(area, 1e-9)[:, None]  # [i, j]: i lies within j
+    inside = _intersections(clipped, clipped) >= share * np.maximum(_areas(clipped), 1e-9)[:, None]  # [i, j]: i lies within j
     surer = np.asarray(scores)[None, :] > np.asarray(scores)[:, None]
     return (inside & surer).any(axis=1)
 

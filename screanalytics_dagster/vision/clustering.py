@@ -33,7 +33,7 @@ def agglomerate(
     seen = np.ones((n, 2), bool) if shots is None else np.asarray(shots, bool).copy()  # no shots given: no item is one-shot
     one_shot = seen.sum(axis=1) <= 1
     alive = np.ones(n, bool)
-    sim = ((sums @ sums.T) / np.outer(counts, counts) - one_shot_margin * (one_shot[:, None] | one_shot[None, :])).astype(np.float32)  # N x N: keep it small
+    sim = _linkage(sums, counts, one_shot, one_shot_margin, np.arange(n)).astype(np.float32)  # N x N: keep it small
     sim[conflicts | np.eye(n, dtype=bool)] = -np.inf
     while True:
         best = int(np.argmax(sim))
@@ -48,12 +48,18 @@ def agglomerate(
         conflicts[:, a] = conflicts[a]
         alive[b] = False
         labels[labels == b] = a
-        row = (sums @ sums[a]) / (counts * counts[a]) - one_shot_margin * (one_shot | one_shot[a])
+        row = _linkage(sums, counts, one_shot, one_shot_margin, np.array([a]))[0]
         row[conflicts[a] | ~alive] = -np.inf
         row[a] = -np.inf
         sim[a], sim[:, a] = row, row
         sim[b], sim[:, b] = -np.inf, -np.inf
     return labels
+
+
+def _linkage(sums: np.ndarray, counts: np.ndarray, one_shot: np.ndarray, one_shot_margin: float, rows: np.ndarray) -> np.ndarray:
+    """(len(rows),N) mean pairwise cosine of groups rows to every group, one_shot_margin less where either is one-shot."""
+    mean = (sums[rows] @ sums.T) / np.outer(counts[rows], counts)
+    return mean - one_shot_margin * (one_shot[rows, None] | one_shot[None, :])
 
 
 def join_closest_members(
@@ -70,9 +76,8 @@ def join_closest_members(
     labels = np.asarray(labels).copy()
     if n < 2:
         return labels
-    counts = np.maximum(np.asarray(counts, np.float64), 1)
     one_shot = np.zeros(n, bool) if shots is None else np.asarray(shots, bool).sum(axis=1) <= 1
-    sim = (sums @ sums.T) / np.outer(counts, counts) - one_shot_margin * (one_shot[:, None] | one_shot[None, :])
+    sim = _linkage(np.asarray(sums, np.float64), np.maximum(np.asarray(counts, np.float64), 1), one_shot, one_shot_margin, np.arange(n))
     np.fill_diagonal(sim, -np.inf)
     member = labels[:, None] == np.arange(n)[None, :]  # (items, groups by label)
     apart = (member.T.astype(np.float64) @ np.asarray(conflicts, np.float64) @ member) > 0  # groups with a conflict

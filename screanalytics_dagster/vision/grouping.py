@@ -215,11 +215,12 @@ def group_clusters(
     labels = agglomerate(membership @ sums, np.maximum(membership @ counts, 1), unit_conflicts, merge_threshold, unit_shots, one_shot_margin)
     # Then cluster by cluster: one alike enough to a single cluster of a person joins that person.
     kept = np.array(sorted(unit_of), np.int64)
+    kept_units = [unit_of[i] for i in kept]
     cluster_conflicts = (membership[:, kept].T @ unit_conflicts @ membership[:, kept]) > 0
-    joined = join_closest_members(labels[[unit_of[i] for i in kept]], sums[kept], counts[kept], cluster_conflicts, merge_threshold,
+    joined = join_closest_members(labels[kept_units], sums[kept], counts[kept], cluster_conflicts, merge_threshold,
                                   None if shots is None else shots[kept], one_shot_margin)
     labels = labels.copy()
-    labels[[unit_of[i] for i in kept]] = joined
+    labels[kept_units] = joined
 
     people: dict[int, tuple[str, str | None]] = {}
     for u, r in enumerate(roots):
