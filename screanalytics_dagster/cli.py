@@ -16,7 +16,7 @@ from rich.table import Table
 
 from .ids import EpisodeIdError, validate_episode_id
 from .orchestration.instance import prepare_dagster_home
-from .resources import S3_ERRORS, BaseArtifactStore, artifact_store
+from .resources import BaseArtifactStore, artifact_store
 from .resources.artifacts import episode_folder, progress_key
 from .settings import SettingsError, settings
 from .vision.faces import ModelPackError, find_model_pack
@@ -126,8 +126,11 @@ def run(video: Path, ep_id: str, storage: Path | None, fps: float, models: Path 
             raise ValueError(f"--fps must be positive, got {fps}")
         if models is not None:
             find_model_pack(models)
+    except (SettingsError, EpisodeIdError, VideoError, ModelPackError, ValueError, OSError) as exc:
+        fail(str(exc))
+    try:
         video_key = store.put_video(ep_id, video)
-    except (SettingsError, EpisodeIdError, VideoError, ModelPackError, ValueError, OSError, *S3_ERRORS) as exc:
+    except store.errors as exc:
         fail(str(exc))
     from .orchestration.in_process import PipelineError, process_episode  # imports Dagster's whole graph: only when needed
 

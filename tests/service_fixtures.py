@@ -21,7 +21,7 @@ from screanalytics_dagster.deploy.processes import Processes, free_port, wait_un
 from screanalytics_dagster.orchestration.failures import step_error
 from screanalytics_dagster.orchestration.instance import prepare_dagster_home
 from screanalytics_dagster.orchestration.run_client import RunClient
-from screanalytics_dagster.resources import S3ArtifactStore
+from screanalytics_dagster.resources.s3 import S3ArtifactStore
 from screanalytics_dagster.testing.services import postgres_server, redis_server, scratch_database
 from screanalytics_dagster.testing.stack import running_stack
 

@@ -1,6 +1,7 @@
 """faces: every face detected in the sampled frames, with aligned crops for embedding and thumbnails."""
 
 import json
+import os
 import time
 
 from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Config, MaterializeResult, asset
@@ -35,7 +36,7 @@ def faces(context: AssetExecutionContext, config: FacesConfig, store: BaseArtifa
     step = sample_step(info.fps, config.sample_fps)
     video_meta = {"fps": info.fps, "sample_step": step, "n_frames": info.n_frames, "width": info.width, "height": info.height}
     schema = tables.FACES.with_metadata({"video": json.dumps(video_meta)})
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     n_faces, n_shots = 0, 0
     with (
         store.table_writer(FACES.key(ep_id), schema) as face_writer,
@@ -48,6 +49,7 @@ def faces(context: AssetExecutionContext, config: FacesConfig, store: BaseArtifa
             if len(found):
                 n_shots = max(n_shots, int(found.shot_id.max()) + 1)
     seconds = time.perf_counter() - started
+    cpu_share = (time.process_time() - cpu_started) / (seconds * (os.cpu_count() or 1)) if seconds else 0.0
     n_frames = -(-info.n_frames // step)
     return MaterializeResult(
         metadata={
@@ -61,6 +63,8 @@ def faces(context: AssetExecutionContext, config: FacesConfig, store: BaseArtifa
             "det_long_side": engine.det_long_side,
             "seconds": round(seconds, 2),
             "realtime_factor": round(info.duration / seconds, 2) if seconds else 0.0,
+            "cpu_utilisation": round(cpu_share, 3),  # of all the machine's cores, by this process while the stage ran
+            "detect_workers": engine.detect_workers,
         },
         check_results=[AssetCheckResult(check_name="faces_found", passed=n_faces > 0, metadata={"n_faces": n_faces})],
     )

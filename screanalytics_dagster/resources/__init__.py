@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster_aws.s3 import S3Resource
-
 from ..settings import SettingsError, settings
 from .models import FaceModels
-from .s3 import S3_ERRORS, S3ArtifactStore
 from .storage import ArtifactNotFound, ArtifactStore, BaseArtifactStore, VideoEntry
 
 
@@ -19,6 +16,10 @@ def artifact_store(storage_root: str | None = None) -> BaseArtifactStore:
         return ArtifactStore(root=str(Path(storage_root or config.storage_root).resolve()))
     if not config.s3_bucket:
         raise SettingsError("STORAGE_BACKEND=s3 needs S3_BUCKET, the bucket for the artifacts")
+    from dagster_aws.s3 import S3Resource  # a second to import: only where S3 is the backend
+
+    from .s3 import S3ArtifactStore
+
     return S3ArtifactStore(bucket=config.s3_bucket, prefix=config.s3_prefix, s3=S3Resource(endpoint_url=config.s3_endpoint_url))
 
 
@@ -27,8 +28,6 @@ __all__ = [
     "ArtifactStore",
     "BaseArtifactStore",
     "FaceModels",
-    "S3ArtifactStore",
-    "S3_ERRORS",
     "VideoEntry",
     "artifact_store",
 ]

@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
@@ -23,6 +23,8 @@ S3_ERRORS = (BotoCoreError, ClientError, Boto3Error)  # no credentials, unreacha
 
 class S3ArtifactStore(BaseArtifactStore):
     """Artifacts as objects `{prefix}/{key}` in bucket; tables pass through local temporary files."""
+
+    errors: ClassVar[tuple[type[Exception], ...]] = (OSError, *S3_ERRORS)
 
     bucket: str
     prefix: str = ""

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -55,6 +55,8 @@ class VideoEntry:
 
 class BaseArtifactStore(ConfigurableResource, ABC):
     """Artifacts by key (`episodes/{ep}/faces.parquet`, `videos/{ep}.mp4`, ...); the backends differ only in the primitives."""
+
+    errors: ClassVar[tuple[type[Exception], ...]] = (OSError,)  # what a failed read or write raises, besides ArtifactNotFound
 
     @abstractmethod
     def exists(self, key: str) -> bool: ...

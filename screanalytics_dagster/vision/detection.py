@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -11,9 +12,10 @@ import numpy as np
 import pyarrow as pa
 
 from . import tables
+from .concurrency import ordered_map, read_ahead
 from .faces import FaceEngine
-from .stages import Faces
-from .video import SAMPLE_FPS, ShotDetector, probe, read_ahead, sample_frames, sample_step
+from .stages import Detections, Faces
+from .video import SAMPLE_FPS, Frame, ShotDetector, probe, sample_frames, sample_step
 
 BATCH_FRAMES = 64
 CROP_JPEG_QUALITY = 95
@@ -34,11 +36,10 @@ def detect_faces(
     found: list[Faces] = []
     crops: list[bytes] = []
     face_id = 0
-    for n, frame in enumerate(read_ahead(sample_frames(video, sample_fps)), start=1):
-        shot = shots.update(frame.image)
-        dets = engine.detect(frame.image)
-        found.append(Faces.of_frame(face_id, frame.index, frame.ts, shot, dets))
-        crops += [cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY])[1].tobytes() for crop in engine.align(frame.image, dets.kps)]
+    frames = read_ahead(sample_frames(video, sample_fps))
+    for n, (frame, dets, jpegs) in enumerate(ordered_map(partial(faces_of_frame, engine), frames, engine.detect_workers), start=1):
+        found.append(Faces.of_frame(face_id, frame.index, frame.ts, shots.update(frame.image), dets))
+        crops += jpegs
         face_id += len(dets)
         if n % BATCH_FRAMES == 0:
             yield Faces.concat(found), crops
@@ -48,6 +49,13 @@ def detect_faces(
     yield Faces.concat(found), crops
     if progress:
         progress(total, total, f"{face_id} faces in {shots.shot + 1} shots")
+
+
+def faces_of_frame(engine: FaceEngine, frame: Frame) -> tuple[Frame, Detections, list[bytes]]:
+    """A frame's faces and the JPEG of each face's aligned crop: one detection worker's share."""
+    dets = engine.detect(frame.image)
+    jpegs = [cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, CROP_JPEG_QUALITY])[1].tobytes() for crop in engine.align(frame.image, dets.kps)]
+    return frame, dets, jpegs
 
 
 def crops_batch(faces: Faces, jpegs: list[bytes]) -> pa.RecordBatch:

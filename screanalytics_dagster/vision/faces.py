@@ -121,9 +121,11 @@ class FaceEngine:
                 raise ModelPackError(f"model file not found: {path}")
         self.det_thresh = det_thresh
         self.det_long_side = det_long_side
-        # Detection runs beside the decoding thread: leave it a core rather than oversubscribe the CPU.
+        # One thread a frame, and as many frames at once as there are cores: with a small detector, frames in parallel
+        # keep the cores busier than threads within a frame (bench/throughput.py).
         detector_options = ort.SessionOptions()
-        detector_options.intra_op_num_threads = max(1, (os.cpu_count() or 2) - 1)
+        detector_options.intra_op_num_threads = 1
+        self.detect_workers = os.cpu_count() or 1
         chosen = providers()
         self.detector = get_model(str(self.pack.detector), providers=chosen, sess_options=detector_options)
         self.recognizer = get_model(str(self.pack.recognizer), providers=chosen)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import queue
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +16,15 @@ SAMPLE_FPS = 5.0  # frames sampled per second. Raise: finer screen time, costs t
 # camera moves split tracks at false cuts.
 SHOT_THRESHOLD = 27.0
 SHOT_WIDTH = 256  # shots are detected on a small nearest-neighbour copy: cuts are global changes, and area averaging costs 1 ms a frame
-READ_AHEAD = 8
+DECODE_THREADING = "SLICE"  # PyAV's decoder threads; measured in bench/throughput.py
 
 
 class VideoError(ValueError):
     """A video that cannot be opened or has no frames."""
+
+
+class _UnplacedFrame(Exception):
+    """PyAV gave a frame whose place among OpenCV's frames is not known."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,76 @@ def sample_step(fps: float, sample_fps: float = SAMPLE_FPS) -> int:
 
 
 def sample_frames(path: str | Path, sample_fps: float = SAMPLE_FPS) -> Iterator[Frame]:
-    """Stream every n-th frame, decoding only the frames kept (grab skips the rest)."""
+    """Stream every n-th frame: by PyAV, decoding only what sampling needs, where the timestamps allow; else by OpenCV."""
     info = probe(path)
     step = sample_step(info.fps, sample_fps)
+    last = -1
+    indices = frame_indices(path, info.fps)
+    if indices is not None:
+        try:
+            for frame in _decode_sampled(path, step, indices, info.fps):
+                last = frame.index
+                yield frame
+            if last >= 0:
+                return
+        except _UnplacedFrame:
+            pass
+    for frame in _read_every(path, step, info.fps):  # resumes after the last frame PyAV gave
+        if frame.index > last:
+            yield frame
+
+
+def frame_indices(path: str | Path, fps: float) -> dict[int, int] | None:
+    """Each packet's frame index by its timestamp, or None when the timestamps do not number the frames 0..n-1.
+
+    One demuxing pass without decoding. Where this holds, the frame at index i is the i-th frame OpenCV's reader counts.
+    """
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            rate, base = stream.average_rate, stream.time_base
+            stamps = [packet.pts for packet in container.demux(stream) if packet.size]
+    except (av.FFmpegError, IndexError):
+        return None
+    pts = [p for p in stamps if p is not None]
+    if not pts or len(pts) < len(stamps) or not rate or not base or abs(float(rate) - fps) > 0.01:
+        return None
+    start = min(pts)
+    exact = [(p - start) * base * rate for p in pts]
+    indices = {p: round(x) for p, x in zip(pts, exact)}
+    off_grid = any(abs(x - round(x)) > 0.25 for x in exact)
+    if off_grid or sorted(indices.values()) != list(range(len(pts))):
+        return None
+    return indices
+
+
+def _decode_sampled(path: str | Path, step: int, indices: dict[int, int], fps: float) -> Iterator[Frame]:
+    """Every step-th frame, by PyAV, skipping the decode of frames that are neither sampled nor referenced by others."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = DECODE_THREADING
+        codec = stream.codec_context
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                codec.skip_frame = "DEFAULT" if indices[packet.pts] % step == 0 else "NONREF"
+            try:
+                decoded = codec.decode(packet)
+            except av.InvalidDataError:  # a corrupt packet: FFmpeg conceals it in the frames that follow
+                continue
+            for frame in decoded:
+                index = indices.get(frame.pts) if frame.pts is not None else None
+                if index is None or frame.rotation:  # a frame not in the index, or one OpenCV would turn upright
+                    raise _UnplacedFrame
+                if index % step == 0:
+                    yield Frame(index, index / fps, frame.to_ndarray(format="bgr24"))
+
+
+def _read_every(path: str | Path, step: int, fps: float) -> Iterator[Frame]:
+    """Every step-th frame by OpenCV, counting frames as they decode (grab skips converting the rest)."""
     cap = _open(path)
     try:
         index = 0
@@ -92,42 +161,10 @@ def sample_frames(path: str | Path, sample_fps: float = SAMPLE_FPS) -> Iterator[
                 ok, image = cap.retrieve()
                 if not ok:
                     break
-                yield Frame(index, index / info.fps, image)
+                yield Frame(index, index / fps, image)
             index += 1
     finally:
         cap.release()
-
-
-def read_ahead(items: Iterable, depth: int = READ_AHEAD) -> Iterator:
-    """Produce items in a background thread (decoding overlaps inference), bounded to depth."""
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                buffer.put(item)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
-            buffer.put(exc)
-        buffer.put(done)
-
-    worker = threading.Thread(target=produce, daemon=True)
-    worker.start()
-    try:
-        while (item := buffer.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():  # unblock a producer waiting on a full buffer
-            try:
-                buffer.get(timeout=0.1)
-            except queue.Empty:
-                pass
 
 
 class ShotDetector:

@@ -1,5 +1,6 @@
 """The six assets: the artifact contract, metadata, checks, manual names and the show facebank."""
 
+import os
 import re
 import shutil
 import threading
@@ -94,7 +95,7 @@ def test_no_temporary_files_left(processed_episode):
 @pytest.mark.parametrize(
     "asset, keys",
     [
-        ("faces", {"n_faces", "model_pack", "sample_fps", "seconds", "realtime_factor"}),
+        ("faces", {"n_faces", "model_pack", "sample_fps", "seconds", "realtime_factor", "cpu_utilisation", "detect_workers"}),
         ("embeddings", {"n_embedded", "skipped_fraction", "model_pack", "seconds"}),
         ("tracks", {"n_tracks", "faces_per_track_median", "iou_min", "seconds"}),
         ("clusters", {"n_clusters", "singleton_fraction", "largest_cluster_fraction", "threshold"}),
@@ -107,6 +108,12 @@ def test_materializations_record_metadata(processed_episode, asset, keys):
     event = processed_episode.instance.get_latest_materialization_event(AssetKey(asset))
     assert event.dagster_event.partition == processed_episode.ep_id
     assert keys <= set(event.asset_materialization.metadata)
+
+
+def test_faces_records_its_use_of_the_cores(processed_episode):
+    metadata = processed_episode.instance.get_latest_materialization_event(AssetKey("faces")).asset_materialization.metadata
+    assert metadata["detect_workers"].value == os.cpu_count()
+    assert 0 < metadata["cpu_utilisation"].value <= 1.0  # a share of all the cores
 
 
 @pytest.mark.parametrize("asset, check", [

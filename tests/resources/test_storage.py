@@ -10,8 +10,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from screanalytics_dagster.resources import S3ArtifactStore, artifact_store
+from screanalytics_dagster.resources import artifact_store
 from screanalytics_dagster.resources.artifacts import FACES, exemplars_key
+from screanalytics_dagster.resources.s3 import S3ArtifactStore
 from screanalytics_dagster.resources.scratch import MAX_AGE_S, sweep
 from screanalytics_dagster.resources.storage import ArtifactNotFound, ArtifactStore
 from screanalytics_dagster.settings import SettingsError

@@ -1,10 +1,13 @@
 import os
+from fractions import Fraction
 
+import av
 import cv2
 import numpy as np
 import pytest
 
-from screanalytics_dagster.vision.video import ShotDetector, VideoError, probe, read_ahead, sample_frames, sample_step
+from screanalytics_dagster.vision import video
+from screanalytics_dagster.vision.video import ShotDetector, VideoError, frame_indices, probe, sample_frames, sample_step
 
 pytestmark = pytest.mark.unit
 
@@ -30,13 +33,63 @@ def write_video(path, frames, fps=FPS):
     return path
 
 
+def write_h264(path, n_frames, pts=None):
+    """An H.264 file with B-frames of moving noise, each frame at the given timestamp (1/FPS units; default 0..n-1)."""
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=FPS, options={"bf": "3", "g": "25"})
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, FPS)
+        for i in range(n_frames):
+            frame = av.VideoFrame.from_ndarray(np.roll(NOISE, 3 * i, axis=1), format="bgr24")
+            frame.pts, frame.time_base = (pts[i] if pts else i), Fraction(1, FPS)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
     folder = tmp_path_factory.mktemp("videos")
     return {
         "plain": write_video(folder / "plain.mp4", [solid(RED)] * 20 + [solid(BLUE)] * 20),
         "cuts": write_video(folder / "cuts.mp4", SEGMENTS),
+        "h264": write_h264(folder / "h264.mp4", 60),
+        "gap": write_h264(folder / "gap.mp4", 40, pts=list(range(20)) + list(range(30, 50))),
     }
+
+
+def opencv_samples(path, step):
+    return list(video._read_every(path, step, probe(path).fps))
+
+
+@pytest.mark.parametrize("sample_fps", [5.0, 12.5, 25.0])
+def test_pyav_gives_opencvs_samples_on_h264_with_b_frames(videos, sample_fps):
+    assert frame_indices(videos["h264"], FPS) is not None  # the PyAV path is taken
+    frames, expected = list(sample_frames(videos["h264"], sample_fps)), opencv_samples(videos["h264"], sample_step(FPS, sample_fps))
+    assert [(f.index, f.ts) for f in frames] == [(f.index, f.ts) for f in expected]
+    assert all(np.array_equal(f.image, e.image) for f, e in zip(frames, expected))
+
+
+def test_timestamps_with_a_gap_fall_back_to_opencv(videos):
+    assert frame_indices(videos["gap"], FPS) is None
+    frames, expected = list(sample_frames(videos["gap"])), opencv_samples(videos["gap"], sample_step(probe(videos["gap"]).fps))
+    assert [f.index for f in frames] == [f.index for f in expected] and len(frames) > 5  # counted as decoded, as before
+    assert all(np.array_equal(f.image, e.image) for f, e in zip(frames, expected))
+
+
+def test_opencv_resumes_after_the_last_frame_pyav_gave(videos, monkeypatch):
+    real = video._decode_sampled
+
+    def stop_after_three(*args):
+        for n, frame in enumerate(real(*args)):
+            if n == 3:
+                raise video._UnplacedFrame
+            yield frame
+
+    monkeypatch.setattr(video, "_decode_sampled", stop_after_three)
+    assert [f.index for f in sample_frames(videos["h264"])] == list(range(0, 60, 5))
 
 
 def test_probe(videos):
@@ -113,34 +166,3 @@ def test_shot_detector_no_cut_in_a_still_shot():
     detector = ShotDetector()
     big = cv2.resize(NOISE, (640, 360), interpolation=cv2.INTER_NEAREST)
     assert {detector.update(big) for _ in range(10)} == {0}
-
-
-def test_read_ahead_passes_items_in_order():
-    assert list(read_ahead(iter(range(50)), depth=3)) == list(range(50))
-
-
-def test_read_ahead_reraises_producer_errors():
-    def produce():
-        yield 1
-        yield 2
-        raise RuntimeError("decoder broke")
-
-    seen = []
-    with pytest.raises(RuntimeError, match="decoder broke"):
-        for item in read_ahead(produce(), depth=4):
-            seen.append(item)
-    assert seen == [1, 2]
-
-
-def test_read_ahead_stops_the_producer_when_closed():
-    pulled = []
-
-    def produce():
-        for i in range(1000):
-            pulled.append(i)
-            yield i
-
-    items = read_ahead(produce(), depth=2)
-    assert next(items) == 0
-    items.close()
-    assert len(pulled) < 10
