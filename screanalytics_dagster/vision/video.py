@@ -16,15 +16,17 @@ SAMPLE_FPS = 5.0  # frames sampled per second. Raise: finer screen time, costs t
 # camera moves split tracks at false cuts.
 SHOT_THRESHOLD = 27.0
 SHOT_WIDTH = 256  # shots are detected on a small nearest-neighbour copy: cuts are global changes, and area averaging costs 1 ms a frame
-DECODE_THREADING = "SLICE"  # PyAV's decoder threads; measured in bench/throughput.py
+# PyAV's decoder threads. Beside the detectors, none, frame and slice threads cost the same CPU; slices finish a frame
+# soonest, so the detectors wait least at a shot's start.
+DECODE_THREADING = "SLICE"
 
 
 class VideoError(ValueError):
     """A video that cannot be opened or has no frames."""
 
 
-class _UnplacedFrame(Exception):
-    """PyAV gave a frame whose place among OpenCV's frames is not known."""
+class _PyAVStopped(Exception):
+    """PyAV cannot go on (a frame whose place among OpenCV's is not known, a read error): OpenCV's reader takes over."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def sample_frames(path: str | Path, sample_fps: float = SAMPLE_FPS) -> Iterator[
                 yield frame
             if last >= 0:
                 return
-        except _UnplacedFrame:
+        except _PyAVStopped:
             pass
     for frame in _read_every(path, step, info.fps):  # resumes after the last frame PyAV gave
         if frame.index > last:
@@ -132,23 +134,26 @@ def _decode_sampled(path: str | Path, step: int, indices: dict[int, int], fps: f
     """Every step-th frame, by PyAV, skipping the decode of frames that are neither sampled nor referenced by others."""
     import av
 
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = DECODE_THREADING
-        codec = stream.codec_context
-        for packet in container.demux(stream):
-            if packet.pts is not None:
-                codec.skip_frame = "DEFAULT" if indices[packet.pts] % step == 0 else "NONREF"
-            try:
-                decoded = codec.decode(packet)
-            except av.InvalidDataError:  # a corrupt packet: FFmpeg conceals it in the frames that follow
-                continue
-            for frame in decoded:
-                index = indices.get(frame.pts) if frame.pts is not None else None
-                if index is None or frame.rotation:  # a frame not in the index, or one OpenCV would turn upright
-                    raise _UnplacedFrame
-                if index % step == 0:
-                    yield Frame(index, index / fps, frame.to_ndarray(format="bgr24"))
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = DECODE_THREADING
+            codec = stream.codec_context
+            for packet in container.demux(stream):
+                sampled = packet.pts is None or indices.get(packet.pts, 0) % step == 0  # unknown: decoded
+                codec.skip_frame = "DEFAULT" if sampled else "NONREF"
+                try:
+                    decoded = codec.decode(packet)
+                except av.InvalidDataError:  # a corrupt packet: FFmpeg conceals it in the frames that follow
+                    continue
+                for frame in decoded:
+                    index = indices.get(frame.pts) if frame.pts is not None else None
+                    if index is None or frame.rotation:  # a frame not in the index, or one OpenCV would turn upright
+                        raise _PyAVStopped
+                    if index % step == 0:
+                        yield Frame(index, index / fps, frame.to_ndarray(format="bgr24"))
+    except av.FFmpegError as exc:
+        raise _PyAVStopped from exc
 
 
 def _read_every(path: str | Path, step: int, fps: float) -> Iterator[Frame]:

@@ -79,13 +79,23 @@ def test_timestamps_with_a_gap_fall_back_to_opencv(videos):
     assert all(np.array_equal(f.image, e.image) for f, e in zip(frames, expected))
 
 
+def test_a_corrupt_stretch_mid_file_still_gives_the_samples_in_order(videos, tmp_path):
+    data = bytearray(videos["h264"].read_bytes())
+    middle = len(data) * 3 // 5
+    data[middle : middle + 2000] = np.random.default_rng(1).integers(0, 256, 2000, dtype=np.uint8).tobytes()
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(bytes(data))
+    indices = [f.index for f in sample_frames(broken)]
+    assert indices == sorted(set(indices)) and all(i % 5 == 0 for i in indices) and len(indices) >= 6
+
+
 def test_opencv_resumes_after_the_last_frame_pyav_gave(videos, monkeypatch):
     real = video._decode_sampled
 
     def stop_after_three(*args):
         for n, frame in enumerate(real(*args)):
             if n == 3:
-                raise video._UnplacedFrame
+                raise video._PyAVStopped
             yield frame
 
     monkeypatch.setattr(video, "_decode_sampled", stop_after_three)
