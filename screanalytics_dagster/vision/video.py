@@ -89,10 +89,10 @@ def sample_frames(path: str | Path, sample_fps: float = SAMPLE_FPS) -> Iterator[
     info = probe(path)
     step = sample_step(info.fps, sample_fps)
     last = -1
-    indices = frame_indices(path, info.fps)
-    if indices is not None:
+    clock = timeline(path, info.fps)
+    if clock is not None:
         try:
-            for frame in _decode_sampled(path, step, indices, info.fps):
+            for frame in _decode_sampled(path, step, clock, info.fps):
                 last = frame.index
                 yield frame
             if last >= 0:
@@ -104,10 +104,22 @@ def sample_frames(path: str | Path, sample_fps: float = SAMPLE_FPS) -> Iterator[
             yield frame
 
 
-def frame_indices(path: str | Path, fps: float) -> dict[int, int] | None:
-    """Each packet's frame index by its timestamp, or None when the timestamps do not number the frames 0..n-1.
+@dataclass(frozen=True)
+class Timeline:
+    """Frame index by timestamp, in a stream whose timestamps number its frames 0..n-1: (pts - start) * num / den."""
 
-    One demuxing pass without decoding. Where this holds, the frame at index i is the i-th frame OpenCV's reader counts.
+    start: int
+    num: int
+    den: int
+
+    def index(self, pts: int) -> int:
+        return ((pts - self.start) * self.num * 2 + self.den) // (2 * self.den)
+
+
+def timeline(path: str | Path, fps: float) -> Timeline | None:
+    """The stream's timeline, or None when its timestamps do not number the frames 0..n-1 (gaps, variable rate, none).
+
+    One demuxing pass without decoding. Where it holds, the frame at index i is the i-th frame OpenCV's reader counts.
     """
     import av
 
@@ -121,16 +133,15 @@ def frame_indices(path: str | Path, fps: float) -> dict[int, int] | None:
     pts = [p for p in stamps if p is not None]
     if not pts or len(pts) < len(stamps) or not rate or not base or abs(float(rate) - fps) > 0.01:
         return None
-    start = min(pts)
-    exact = [(p - start) * base * rate for p in pts]
-    indices = {p: round(x) for p, x in zip(pts, exact)}
-    off_grid = any(abs(x - round(x)) > 0.25 for x in exact)
-    if off_grid or sorted(indices.values()) != list(range(len(pts))):
+    step = base * rate
+    clock = Timeline(min(pts), step.numerator, step.denominator)
+    off_grid = any(4 * min(r, clock.den - r) > clock.den for r in ((p - clock.start) * clock.num % clock.den for p in pts))
+    if off_grid or sorted(clock.index(p) for p in pts) != list(range(len(pts))):
         return None
-    return indices
+    return clock
 
 
-def _decode_sampled(path: str | Path, step: int, indices: dict[int, int], fps: float) -> Iterator[Frame]:
+def _decode_sampled(path: str | Path, step: int, clock: Timeline, fps: float) -> Iterator[Frame]:
     """Every step-th frame, by PyAV, skipping the decode of frames that are neither sampled nor referenced by others."""
     import av
 
@@ -140,16 +151,16 @@ def _decode_sampled(path: str | Path, step: int, indices: dict[int, int], fps: f
             stream.thread_type = DECODE_THREADING
             codec = stream.codec_context
             for packet in container.demux(stream):
-                sampled = packet.pts is None or indices.get(packet.pts, 0) % step == 0  # unknown: decoded
+                sampled = packet.pts is None or clock.index(packet.pts) % step == 0  # unknown: decoded
                 codec.skip_frame = "DEFAULT" if sampled else "NONREF"
                 try:
                     decoded = codec.decode(packet)
                 except av.InvalidDataError:  # a corrupt packet: FFmpeg conceals it in the frames that follow
                     continue
                 for frame in decoded:
-                    index = indices.get(frame.pts) if frame.pts is not None else None
-                    if index is None or frame.rotation:  # a frame not in the index, or one OpenCV would turn upright
+                    if frame.pts is None or frame.rotation:  # a frame without a place, or one OpenCV would turn upright
                         raise _PyAVStopped
+                    index = clock.index(frame.pts)
                     if index % step == 0:
                         yield Frame(index, index / fps, frame.to_ndarray(format="bgr24"))
     except av.FFmpegError as exc:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from screanalytics_dagster.vision import video
-from screanalytics_dagster.vision.video import ShotDetector, VideoError, frame_indices, probe, sample_frames, sample_step
+from screanalytics_dagster.vision.video import ShotDetector, Timeline, VideoError, probe, sample_frames, sample_step, timeline
 
 pytestmark = pytest.mark.unit
 
@@ -66,14 +66,20 @@ def opencv_samples(path, step):
 
 @pytest.mark.parametrize("sample_fps", [5.0, 12.5, 25.0])
 def test_pyav_gives_opencvs_samples_on_h264_with_b_frames(videos, sample_fps):
-    assert frame_indices(videos["h264"], FPS) is not None  # the PyAV path is taken
+    assert timeline(videos["h264"], FPS) is not None  # the PyAV path is taken
     frames, expected = list(sample_frames(videos["h264"], sample_fps)), opencv_samples(videos["h264"], sample_step(FPS, sample_fps))
     assert [(f.index, f.ts) for f in frames] == [(f.index, f.ts) for f in expected]
     assert all(np.array_equal(f.image, e.image) for f, e in zip(frames, expected))
 
 
+def test_timeline_numbers_frames_from_timestamps_rounded_to_milliseconds():
+    step = Fraction(1, 1000) * Fraction(30000, 1001)  # 29.97 fps in a millisecond time base, as Matroska stores it
+    clock = Timeline(40, step.numerator, step.denominator)
+    assert [clock.index(40 + round(i * 1001 / 30)) for i in range(3000)] == list(range(3000))
+
+
 def test_timestamps_with_a_gap_fall_back_to_opencv(videos):
-    assert frame_indices(videos["gap"], FPS) is None
+    assert timeline(videos["gap"], FPS) is None
     frames, expected = list(sample_frames(videos["gap"])), opencv_samples(videos["gap"], sample_step(probe(videos["gap"]).fps))
     assert [f.index for f in frames] == [f.index for f in expected] and len(frames) > 5  # counted as decoded, as before
     assert all(np.array_equal(f.image, e.image) for f, e in zip(frames, expected))
