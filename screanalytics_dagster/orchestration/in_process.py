@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -44,7 +45,7 @@ def run_operation(
         raise_on_error=False,
         run_id=run_id,
         tags={**op.tags(ep_id), **(tags or {})},
-        resources=resources(str(root), models_dir, store),
+        resources=resources(str(root), models_dir, store, detect_workers=os.cpu_count() or 1),  # this process has the machine
     )
     if not result.success:
         failures = [e for e in result.all_events if e.is_step_failure]

@@ -9,15 +9,18 @@ from dagster import Definitions
 from ..assets import episode_assets
 from ..resources import BaseArtifactStore, FaceModels, artifact_store
 from ..settings import settings
+from ..vision.faces import DETECT_WORKERS
 from .executor import step_executor
 from .operations import operation_jobs
 from .schedules import nightly_reprocess
 from .sensors import new_episode_videos
 
 
-def resources(storage_root: str | None = None, models_dir: str | None = None, store: BaseArtifactStore | None = None) -> dict:
+def resources(storage_root: str | None = None, models_dir: str | None = None, store: BaseArtifactStore | None = None,
+              detect_workers: int = DETECT_WORKERS) -> dict:
     """The resources: store (default: the one the settings choose, local under storage_root) and face models."""
-    return {"store": store or artifact_store(storage_root), "models": FaceModels(model_dir=models_dir or settings().models_dir)}
+    models = FaceModels(model_dir=models_dir or settings().models_dir, detect_workers=detect_workers)
+    return {"store": store or artifact_store(storage_root), "models": models}
 
 
 def build_definitions() -> Definitions:

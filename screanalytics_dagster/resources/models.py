@@ -6,12 +6,12 @@ from functools import lru_cache
 
 from dagster import ConfigurableResource
 
-from ..vision.faces import DET_LONG_SIDE, DET_THRESH, FaceEngine, find_model_pack
+from ..vision.faces import DET_LONG_SIDE, DET_THRESH, DETECT_WORKERS, FaceEngine, find_model_pack
 
 
 @lru_cache(maxsize=2)
-def _engine(model_dir: str | None, det_thresh: float, det_long_side: int) -> FaceEngine:
-    return FaceEngine(find_model_pack(model_dir), det_thresh=det_thresh, det_long_side=det_long_side)
+def _engine(model_dir: str | None, det_thresh: float, det_long_side: int, detect_workers: int) -> FaceEngine:
+    return FaceEngine(find_model_pack(model_dir), det_thresh=det_thresh, det_long_side=det_long_side, detect_workers=detect_workers)
 
 
 @lru_cache(maxsize=2)
@@ -25,9 +25,10 @@ class FaceModels(ConfigurableResource):
     model_dir: str | None = None
     det_thresh: float = DET_THRESH
     det_long_side: int = DET_LONG_SIDE
+    detect_workers: int = DETECT_WORKERS
 
     def engine(self) -> FaceEngine:
-        return _engine(self.model_dir, self.det_thresh, self.det_long_side)
+        return _engine(self.model_dir, self.det_thresh, self.det_long_side, self.detect_workers)
 
     def pack_name(self) -> str:
         """The name asset metadata records for the model pack, found without building an engine."""

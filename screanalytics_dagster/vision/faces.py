@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,10 @@ from .stages import Detections
 DET_THRESH = 0.15
 DET_LONG_SIDE = 640  # detector input's long side. Raise: finds smaller faces, costs time as its square; lower: the reverse
 EMBED_BATCH = 32
+# Frames detected at once, one onnxruntime thread each. A core each is faster (bench/throughput.py: the faces stage 30 %
+# faster on 2 cores), and the in-process runs of the CLI use it; Celery workers keep 1 until the fault tests' job stays
+# locked through a retry with detection threads in the worker (tests/orchestration/test_faults.py let a relaunch in).
+DETECT_WORKERS = 1
 # Raw ArcFace feature length below which an embedding says little about who it is (blur, defocus, not a face), per
 # recognizer: such faces of MobileFaceNet (w600k_mbf) are about as similar to their own identity as to strangers.
 # Raise: fewer faces steer tracks and clusters, so blurred tracks split off; lower: unclear faces merge strangers.
@@ -110,6 +113,7 @@ class FaceEngine:
         pack: ModelPack | None = None,
         det_thresh: float = DET_THRESH,
         det_long_side: int = DET_LONG_SIDE,
+        detect_workers: int = DETECT_WORKERS,
     ):
         import onnxruntime as ort
         from insightface.model_zoo import get_model
@@ -121,11 +125,10 @@ class FaceEngine:
                 raise ModelPackError(f"model file not found: {path}")
         self.det_thresh = det_thresh
         self.det_long_side = det_long_side
-        # One thread a frame, and as many frames at once as there are cores: with a small detector, frames in parallel
-        # keep the cores busier than threads within a frame (bench/throughput.py).
+        # One thread a frame: with a small detector, frames in parallel keep the cores busier than threads within one.
         detector_options = ort.SessionOptions()
         detector_options.intra_op_num_threads = 1
-        self.detect_workers = os.cpu_count() or 1
+        self.detect_workers = detect_workers
         chosen = providers()
         self.detector = get_model(str(self.pack.detector), providers=chosen, sess_options=detector_options)
         self.recognizer = get_model(str(self.pack.recognizer), providers=chosen)

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.unit
         (GroupsConfig(), {"merge_threshold": grouping.GROUP_SIM, "one_shot_margin": grouping.ONE_SHOT_MARGIN, "facebank_threshold": grouping.FACEBANK_SIM,
                           "assignments": []}),
         (ScreentimeConfig(), {"gap_tolerance": screentime.GAP_TOLERANCE, "shot_gap_tolerance": screentime.SHOT_GAP_TOLERANCE}),
-        (FaceModels(), {"model_dir": None, "det_thresh": faces.DET_THRESH, "det_long_side": faces.DET_LONG_SIDE}),
+        (FaceModels(), {"model_dir": None, "det_thresh": faces.DET_THRESH, "det_long_side": faces.DET_LONG_SIDE, "detect_workers": faces.DETECT_WORKERS}),
     ],
     ids=lambda v: type(v).__name__ if not isinstance(v, dict) else "",
 )
