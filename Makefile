@@ -21,13 +21,16 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# PYTHONPATH: the processes the tests start import this tree as a plain package, as a deployed install does. Through the
+# editable install's finder alone, tests/orchestration/test_faults.py let a relaunch in during a retry on this machine
+# (3 runs of 3); with it, 6 of 6 pass. The cause is not found yet.
 test: lint
 	sh scripts/install_browser.sh
-	$(BIN)/python -m pytest
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m pytest
 
 # The unit tier: no episode is processed and no stack is started (under 30 s).
 test-fast: install
-	$(BIN)/python -m pytest -m unit
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m pytest -m unit
 
 bench: install
 	$(BIN)/python bench/throughput.py

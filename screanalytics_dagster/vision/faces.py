@@ -19,8 +19,8 @@ DET_THRESH = 0.15
 DET_LONG_SIDE = 640  # detector input's long side. Raise: finds smaller faces, costs time as its square; lower: the reverse
 EMBED_BATCH = 32
 # Frames detected at once, one onnxruntime thread each. A core each is faster (bench/throughput.py: the faces stage 30 %
-# faster on 2 cores), and the in-process runs of the CLI use it; Celery workers keep 1 until the fault tests' job stays
-# locked through a retry with detection threads in the worker (tests/orchestration/test_faults.py let a relaunch in).
+# faster on 2 cores), and the CLI's in-process runs use it. Celery workers keep 1 until tests/orchestration/test_faults.py
+# has passed with detection threads in the worker (it failed beside them, before the Makefile set PYTHONPATH).
 DETECT_WORKERS = 1
 # Raw ArcFace feature length below which an embedding says little about who it is (blur, defocus, not a face), per
 # recognizer: such faces of MobileFaceNet (w600k_mbf) are about as similar to their own identity as to strangers.
