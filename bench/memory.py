@@ -14,26 +14,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
+from _cli import CLI, process_command, stage_metadata
 from _episodes import EPISODE_ID, OUT, cached_episode
 
 from screanalytics_dagster.samples.episode import DEFAULT_PRESET
 
-STAGES = ("faces", "embeddings", "tracks", "clusters", "groups", "screentime")
-CLI = Path(sys.executable).with_name("screanalytics")
 DEFAULTS = {"minutes": [3.0, 30.0], "seed": 0, "preset": DEFAULT_PRESET}
 
 
 def run_cli(video: Path, root: Path, log: Path) -> tuple[float, float, int]:
     """Run `screanalytics process` on video into root; (peak RSS MB, wall seconds, exit code)."""
-    shutil.rmtree(root, ignore_errors=True)
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    command = [str(CLI), "process", str(video), "--episode", EPISODE_ID, "--storage", str(root)]
+    command, env = process_command(video, root)
     with log.open("w") as out:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -41,15 +36,6 @@ def run_cli(video: Path, root: Path, log: Path) -> tuple[float, float, int]:
         wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
     return usage.ru_maxrss * 1024 / 1e6, wall, child.returncode
-
-
-def stage_seconds(root: Path) -> dict[str, float]:
-    """Each asset's own seconds, from the Dagster instance the CLI used under root."""
-    from dagster import AssetKey, DagsterInstance
-
-    with DagsterInstance.from_config(str(root / ".dagster")) as instance:
-        events = {name: instance.get_latest_materialization_event(AssetKey(name)) for name in STAGES}
-    return {name: float(e.asset_materialization.metadata["seconds"].value) for name, e in events.items() if e}
 
 
 def main() -> None:
@@ -69,7 +55,7 @@ def main() -> None:
         print(f"running: {CLI.name} process {episode.video_path.name} --episode {EPISODE_ID} --storage {root}", flush=True)
         peak_mb, wall, code = run_cli(episode.video_path, root, log)
         video_s = episode.n_frames / episode.fps
-        stages = stage_seconds(root) if code == 0 else {}
+        stages = {name: m["seconds"] for name, m in stage_metadata(root).items()} if code == 0 else {}
         rows.append((minutes, peak_mb, wall, video_s / wall, code))
         print(f"  exit {code}, peak RSS {peak_mb:.0f} MB, wall {wall:.1f} s ({video_s / wall:.2f}x realtime); log {log}")
         print("  stage seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()), flush=True)

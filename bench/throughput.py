@@ -17,26 +17,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import cv2
 import numpy as np
+from _cli import STAGES, process_command, stage_metadata
 from _episodes import EPISODE_ID, OUT, cached_episode
-from dagster import AssetKey
 
-from screanalytics_dagster.orchestration.instance import local_instance
 from screanalytics_dagster.resources import ArtifactStore
 from screanalytics_dagster.samples.evaluation import evaluate
 from screanalytics_dagster.vision.faces import DEFAULT_PACK, default_model_dir
 from screanalytics_dagster.vision.metrics import bcubed_f1, match_faces_to_truth
 
-STAGES = ("faces", "embeddings", "tracks", "clusters", "groups", "screentime")
 DISTANCES = (0.5, 0.6, 0.7)
 warnings.filterwarnings("ignore", category=FutureWarning)  # insightface's face_align on new scikit-image
 DEFAULTS = {"seconds": 180.0, "seed": 0, "repeat": 1, "fps": 5.0}
@@ -44,19 +40,15 @@ DEFAULTS = {"seconds": 180.0, "seed": 0, "repeat": 1, "fps": 5.0}
 
 def run_ours(episode, sample_fps: float, root: Path) -> dict:
     """`screanalytics process` on the episode into a fresh storage root: wall time, stage seconds, faces' core use, evaluation."""
-    shutil.rmtree(root, ignore_errors=True)
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | {"STORAGE_BACKEND": "local"}  # the instance under root
-    command = [str(Path(sys.executable).with_name("screanalytics")), "process", str(episode.video_path),
-               "--episode", EPISODE_ID, "--storage", str(root), "--fps", str(sample_fps)]
+    command, env = process_command(episode.video_path, root, sample_fps)
     started = time.perf_counter()
     subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - started
-    instance = local_instance(root)
-    metadata = {name: instance.get_latest_materialization_event(AssetKey(name)).asset_materialization.metadata for name in STAGES}
+    metadata = stage_metadata(root)
     return {
         "wall": wall,
-        "stages": {name: float(m["seconds"].value) for name, m in metadata.items()},
-        "faces_cpu": float(metadata["faces"]["cpu_utilisation"].value),
+        "stages": {name: float(m["seconds"]) for name, m in metadata.items()},
+        "faces_cpu": float(metadata["faces"]["cpu_utilisation"]),
         "eval": evaluate(ArtifactStore(root=str(root)), EPISODE_ID, episode),
     }
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .boxes import nested_in_surer
+from .boxes import iou_matrix, nested_in_surer
 from .stages import Detections
 
 # Low on purpose: tracking keeps only tracks with a clear face (vision.tracking). Raise: fewer false faces, but small
@@ -17,6 +17,18 @@ from .stages import Detections
 # --lfw, 0.2 missed a third of the samples of 50 px faces (13 % of a person's screen time) and 0.1 let in a false person.
 DET_THRESH = 0.15
 DET_LONG_SIDE = 640  # detector input's long side. Raise: finds smaller faces, costs time as its square; lower: the reverse
+# A second, zoomed look at small faces the detector is unsure of at DET_LONG_SIDE (a 43 px face scores 0.05 there and
+# 0.59 at 960): a box of ZOOM_MIN_SIDE to ZOOM_MAX_SIDE px scored from ZOOM_CANDIDATE up to det_thresh, clear of sure faces, is
+# detected again in a ZOOM_CONTEXT times larger crop at ZOOM_INPUT px, and kept when that look scores ZOOM_THRESH. On
+# bench/quality.py --lfw the real faces among such boxes were 43-60 px and scored 0.70-0.76 zoomed, the rest at most
+# 0.23. Widen the sides or lower ZOOM_CANDIDATE: more looks (about 3 ms each on a core, 0.5-0.8 a sample on the benchmarks
+# at 12-96 px: the faces stage +12 %), few more faces; narrow them: small faces are missed again (seed 7: 23 % error).
+ZOOM_CANDIDATE = 0.04
+ZOOM_MIN_SIDE = 32
+ZOOM_MAX_SIDE = 64
+ZOOM_CONTEXT = 3.0
+ZOOM_INPUT = 160
+ZOOM_THRESH = 0.4
 EMBED_BATCH = 32
 # Frames detected at once, one onnxruntime thread each. A core each is faster (bench/throughput.py: the faces stage 30 %
 # faster on 2 cores), and the CLI's in-process runs use it. Celery workers keep 1 until tests/orchestration/test_faults.py
@@ -137,14 +149,46 @@ class FaceEngine:
         self.recognizer.prepare(ctx_id=ctx_id)
 
     def detect(self, frame: np.ndarray) -> Detections:
-        """Faces in a BGR frame, detector input sized to the frame's aspect ratio; a box within a surer face's is dropped."""
+        """Faces in a BGR frame, detector input sized to the frame's aspect ratio, unsure small ones looked at again
+        zoomed; a box within a surer face's is dropped."""
         height, width = frame.shape[:2]
         size = detector_input_size(width, height, self.det_long_side)
-        dets, kps = self.detector.detect(frame, input_size=size, det_thresh=self.det_thresh)
-        if kps is None:
-            kps = np.zeros((len(dets), 5, 2), np.float32)
+        dets, kps = self.detector.detect(frame, input_size=size, det_thresh=min(self.det_thresh, ZOOM_CANDIDATE))
+        kps = np.zeros((len(dets), 5, 2), np.float32) if kps is None else kps
+        sure = dets[:, 4] >= self.det_thresh
+        rows, points = [dets[sure]], [kps[sure]]
+        for box in dets[self._zoom_candidates(dets, sure, width, height), :4]:
+            seen = np.concatenate(rows)[:, :4]
+            if (look := self._zoom(frame, box)) is not None and not (iou_matrix(look[0][None, :4], seen) > 0).any():
+                rows.append(look[0][None])
+                points.append(look[1][None])
+        dets, kps = np.concatenate(rows), np.concatenate(points)
         keep = ~nested_in_surer(dets[:, :4], dets[:, 4], width, height)
         return Detections(dets[keep, :4].astype(np.float32), dets[keep, 4].astype(np.float32), kps[keep].astype(np.float32))
+
+    @staticmethod
+    def _zoom_candidates(dets: np.ndarray, sure: np.ndarray, width: int, height: int) -> np.ndarray:
+        """(N,) bool: unsure small boxes within the frame that overlap no sure face."""
+        sides = np.minimum(dets[:, 2] - dets[:, 0], dets[:, 3] - dets[:, 1])
+        inside = (dets[:, 0] >= 0) & (dets[:, 1] >= 0) & (dets[:, 2] <= width) & (dets[:, 3] <= height)
+        apart = ~(iou_matrix(dets[:, :4], dets[sure, :4]) > 0).any(axis=1)
+        return ~sure & (sides >= ZOOM_MIN_SIDE) & (sides <= ZOOM_MAX_SIDE) & inside & apart
+
+    def _zoom(self, frame: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """The face at box detected again in a ZOOM_CONTEXT times larger crop at ZOOM_INPUT px: its (5,) box and score and
+        (5,2) landmarks in the frame, or None when that look is not sure of a face there."""
+        height, width = frame.shape[:2]
+        half = ZOOM_CONTEXT * max(box[2] - box[0], box[3] - box[1]) / 2
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        x1, y1 = int(max(0, cx - half)), int(max(0, cy - half))
+        x2, y2 = int(min(width, cx + half)), int(min(height, cy + half))
+        dets, kps = self.detector.detect(frame[y1:y2, x1:x2], input_size=(ZOOM_INPUT, ZOOM_INPUT), det_thresh=ZOOM_THRESH)
+        if not len(dets) or kps is None:
+            return None
+        dets[:, :4] += [x1, y1, x1, y1]
+        overlap = iou_matrix(dets[:, :4], box[None])[:, 0]
+        best = int(np.argmax(overlap))
+        return (dets[best], kps[best] + [x1, y1]) if overlap[best] > 0 else None
 
     @staticmethod
     def align(frame: np.ndarray, kps: np.ndarray) -> np.ndarray:

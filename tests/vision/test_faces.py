@@ -7,6 +7,7 @@ import pytest
 
 from screanalytics_dagster.vision.faces import (
     DEFAULT_PACK,
+    ZOOM_THRESH,
     FaceEngine,
     ModelPack,
     ModelPackError,
@@ -88,6 +89,32 @@ def test_a_blank_frame_has_no_faces(engine):
     crops = engine.align(frame, dets.kps)
     assert crops.shape == (0, 112, 112, 3)
     assert engine.embed(crops)[0].shape == (0, 512)
+
+
+def test_a_small_face_the_frame_look_is_unsure_of_is_found_by_a_zoomed_look(engine, photo, faces):
+    dets, _, _ = faces
+    x1, y1, x2, y2 = dets.boxes[2].astype(int)  # one of t1's faces, cut out with its surroundings
+    side = x2 - x1
+    scale = 36 / side  # 36 px wide in a 720p frame, and out of focus: 18 px at the detector's input
+    cut = photo[max(0, y1 - side) : y2 + side, max(0, x1 - side) : x2 + side]
+    small = cv2.GaussianBlur(cv2.resize(cut, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), (0, 0), 2.5)
+    frame = np.full((720, 1280, 3), 120, np.uint8)
+    frame[300 : 300 + small.shape[0], 600 : 600 + small.shape[1]] = small
+    corner = np.array([600 + (x1 - max(0, x1 - side)) * scale, 300 + (y1 - max(0, y1 - side)) * scale], np.float32)
+    placed = np.concatenate([corner, corner + [36, (y2 - y1) * scale]])
+    frame_look, _ = engine.detector.detect(frame, input_size=detector_input_size(1280, 720), det_thresh=0.02)
+    assert 0 < max(d[4] for d in frame_look) < engine.det_thresh  # the full-frame look alone would drop it
+    found = engine.detect(frame)
+    assert len(found) == 1 and found.scores[0] >= ZOOM_THRESH
+    np.testing.assert_allclose(found.boxes[0], placed, atol=8)  # the zoomed look's box, back in frame pixels
+    assert ((found.kps[0] >= placed[:2]) & (found.kps[0] <= placed[2:])).all()
+
+
+def test_the_zoomed_look_adds_no_face_to_a_blank_or_a_clear_frame(engine, photo, faces):
+    dets, _, _ = faces
+    sure, _ = engine.detector.detect(photo, input_size=detector_input_size(photo.shape[1], photo.shape[0]), det_thresh=engine.det_thresh)
+    assert len(dets) == len(sure) == 6
+    assert len(engine.detect(np.random.default_rng(0).integers(0, 255, (720, 1280, 3), np.uint8))) == 0
 
 
 @pytest.mark.parametrize(
