@@ -158,8 +158,8 @@ class FaceEngine:
         sure = dets[:, 4] >= self.det_thresh
         rows, points = [dets[sure]], [kps[sure]]
         for box in dets[self._zoom_candidates(dets, sure, width, height), :4]:
-            seen = np.concatenate(rows)[:, :4]
-            if (look := self._zoom(frame, box)) is not None and not (iou_matrix(look[0][None, :4], seen) > 0).any():
+            look = self._zoom(frame, box)
+            if look is not None and not (iou_matrix(look[0][None, :4], np.concatenate(rows)[:, :4]) > 0).any():  # not found yet
                 rows.append(look[0][None])
                 points.append(look[1][None])
         dets, kps = np.concatenate(rows), np.concatenate(points)

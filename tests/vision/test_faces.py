@@ -110,7 +110,7 @@ def test_a_small_face_the_frame_look_is_unsure_of_is_found_by_a_zoomed_look(engi
     assert ((found.kps[0] >= placed[:2]) & (found.kps[0] <= placed[2:])).all()
 
 
-def test_the_zoomed_look_adds_no_face_to_a_blank_or_a_clear_frame(engine, photo, faces):
+def test_the_zoomed_look_adds_no_face_to_noise_or_to_a_clear_photo(engine, photo, faces):
     dets, _, _ = faces
     sure, _ = engine.detector.detect(photo, input_size=detector_input_size(photo.shape[1], photo.shape[0]), det_thresh=engine.det_thresh)
     assert len(dets) == len(sure) == 6
